@@ -1,0 +1,49 @@
+# Smart Customs Cloud — developer entry points. `make run` and `make test` are the two set-up commands.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)/layers/shared/python:$(CURDIR)
+export CDK_DISABLE_CLI_TELEMETRY := true
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: venv run test test-unit test-integration test-infra test-e2e synth lint-cfn corpus clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements/runtime.txt requirements/dev.txt requirements/constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet 'pip<26.3'
+	$(PY) -m pip install --quiet -r requirements/dev.txt -c requirements/constraints.txt
+	@touch $(STAMP)
+
+run: venv
+	$(PY) -m scripts.run_local
+
+test: venv
+	$(PY) -m pytest
+
+test-unit: venv
+	$(PY) -m pytest tests/unit
+
+test-integration: venv
+	$(PY) -m pytest tests/integration
+
+test-infra: venv
+	$(PY) -m pytest tests/infra
+
+test-e2e: venv
+	$(PY) -m pytest tests/e2e
+
+synth: venv
+	$(PY) -m infra_cdk.synth
+
+lint-cfn: synth
+	$(VENV)/bin/cfn-lint cdk.out/*.template.json
+
+corpus: venv
+	$(PY) scripts/build_corpus.py
+
+clean:
+	rm -rf cdk.out .pytest_cache

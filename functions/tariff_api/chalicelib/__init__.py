@@ -1,0 +1,1 @@
+"""Logic behind the public tariff API; ``app.py`` holds routes only."""
