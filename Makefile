@@ -6,9 +6,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/layers/shared/python:$(CURDIR)
 export CDK_DISABLE_CLI_TELEMETRY := true
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: venv run test test-unit test-integration test-infra test-e2e synth lint-cfn corpus clean
+.PHONY: venv run test test-unit test-integration test-infra test-e2e synth lint-cfn token package-layer corpus clean
 
 venv: $(STAMP)
 
@@ -40,7 +41,18 @@ synth: venv
 	$(PY) -m infra_cdk.synth
 
 lint-cfn: synth
-	$(VENV)/bin/cfn-lint cdk.out/*.template.json
+	$(VENV)/bin/cfn-lint --non-zero-exit-code error cdk.out/*.template.json
+
+# A development JWT for the running local platform: make token ROLE=company_user COMPANY=TW-12345678
+ROLE ?= customs_officer
+token: venv
+	@$(PY) -m scripts.local.dev_issuer --role $(ROLE) $(if $(COMPANY),--company-id $(COMPANY))
+
+# Third-party runtime packages for the Lambda dependencies layer (manylinux wheels; needs the package index).
+package-layer: venv
+	rm -rf build/layer-deps && mkdir -p build/layer-deps/python
+	$(PY) -m pip install --quiet --platform manylinux2014_x86_64 --implementation cp --python-version 3.11 \
+		--only-binary=:all: --target build/layer-deps/python -r requirements/runtime.txt -c requirements/constraints.txt
 
 corpus: venv
 	$(PY) scripts/build_corpus.py

@@ -12,6 +12,12 @@ app = Chalice(app_name="customs-tariff-api")
 app.api.binary_types = []  # JSON only
 
 
+@app.middleware("http")
+def platform_error_shape(event, get_response):  # noqa: ANN001 (Chalice middleware signature)
+    """Errors Chalice raises itself (e.g. 415 on a content type a route does not take) get the common shape."""
+    return http.normalize_chalice_error(get_response(event))
+
+
 @http.json_route(app, "/v1/health", methods=["GET"], cors=True)
 def health() -> Response:
     return http.ok(platform.health())

@@ -73,3 +73,26 @@ def json_route(app: Any, path: str, **route_kwargs: Any) -> Callable[[Callable[.
         return app.route(path, **route_kwargs)(guarded)
 
     return decorator
+
+
+# Errors Chalice answers itself, before or around a view, in its own {"Code", "Message"} shape.
+_CHALICE_CODES = {
+    "UnsupportedMediaType": ("unsupported_media_type", "Content-Type"),
+    "BadRequestError": ("bad_request", "body"),
+    "NotFoundError": ("not_found", "path"),
+    "MethodNotAllowedError": ("method_not_allowed", "method"),
+    "InternalServerError": ("internal_error", None),
+}
+
+
+def normalize_chalice_error(response: Response) -> Response:
+    """Rewrite a Chalice-native error response into the platform's JSON error shape."""
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or "Code" not in body:
+        return response
+    code, field = _CHALICE_CODES.get(body["Code"], ("request_rejected", None))
+    return Response(
+        body=json.dumps(error_body(code, str(body.get("Message", code)), field=field)),
+        status_code=response.status_code,
+        headers={**(response.headers or {}), **JSON_HEADERS},
+    )
