@@ -78,6 +78,8 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("api_clients", KeySpec("key_hash")),
     # Powertools idempotency records (key "id", TTL "expiration" are Powertools' defaults).
     TableSpec("idempotency", KeySpec("id"), ttl_attribute="expiration"),
+    # Guided classification sessions (optimistic locking on "version"; expire after a day).
+    TableSpec("classification_sessions", KeySpec("session_id"), ttl_attribute="expires_at"),
     TableSpec(
         "model_registry",
         KeySpec("model_name"),

@@ -12,6 +12,7 @@ from infra_cdk.constructs.identity import Identity
 from infra_cdk.constructs.platform_resources import PlatformResources
 from infra_cdk.constructs.service_function import ServiceFunction, SharedLayers
 from infra_cdk.constructs.tariff_classification import TariffClassification
+from infra_cdk.constructs.web_frontend import WebFrontend
 
 
 class SmartCustomsStack(Stack):
@@ -29,6 +30,8 @@ class SmartCustomsStack(Stack):
         }
         classification = TariffClassification(self, "TariffClassification", layers=layers, environment=environment)
         state.tables["api_clients"].grant_read_data(classification.api_function.function)
+        state.tables["classification_sessions"].grant_read_write_data(classification.api_function.function)
+        self.web = WebFrontend(self, "Web", access_logs=state.access_logs)
         link = HybridLink(self, "HybridLink", state=state, layers=layers, environment=environment)
 
         self.functions: dict[str, ServiceFunction] = {
@@ -48,12 +51,27 @@ class SmartCustomsStack(Stack):
         self._acknowledge_cdk_singletons()
 
     def _acknowledge_cdk_singletons(self) -> None:
-        """Functions CDK itself adds (S3 notification setup) carry its own managed-policy role."""
+        """Functions CDK itself adds (S3 notification set-up, web asset deployment) run only at deploy time."""
+        managed_basic = "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"
         for child in self.node.children:
-            if child.node.id.startswith("BucketNotificationsHandler"):
+            name = child.node.id
+            if name.startswith("BucketNotificationsHandler"):
                 Validations.of(child).acknowledge(
-                    Acknowledgment(
-                        id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-                        reason="CDK's own deploy-time handler that writes the bucket notification configuration; it only logs.",
-                    )
+                    Acknowledgment(id=managed_basic, reason="CDK's deploy-time handler that writes the bucket notification configuration; it only logs.")
                 )
+            elif name.startswith("Custom::CDKBucketDeployment"):
+                web_bucket = self.get_logical_id(self.web.bucket.node.default_child)
+                reason = "CDK's deploy-time BucketDeployment copies the web assets from the CDK asset bucket into the site bucket."
+                findings = [
+                    managed_basic,
+                    "AwsSolutions-L1",
+                    "AwsSolutions-IAM5[Action::s3:GetBucket*]",
+                    "AwsSolutions-IAM5[Action::s3:GetObject*]",
+                    "AwsSolutions-IAM5[Action::s3:List*]",
+                    "AwsSolutions-IAM5[Action::s3:Abort*]",
+                    "AwsSolutions-IAM5[Action::s3:DeleteObject*]",
+                    f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-{self.region}/*]",
+                    f"AwsSolutions-IAM5[Resource::<{web_bucket}.Arn>/*]",
+                    "AwsSolutions-IAM5[Resource::*]",
+                ]
+                Validations.of(child).acknowledge(*(Acknowledgment(id=finding, reason=reason) for finding in findings))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from tests.infra.conftest import of_type
 def test_resource_counts_follow_the_declarative_definition(template):
     template.resource_count_is("AWS::DynamoDB::Table", len(res.TABLES))
     template.resource_count_is("AWS::SQS::Queue", 2 * len(res.QUEUES))  # each queue has its DLQ
-    template.resource_count_is("AWS::S3::Bucket", len(res.BUCKETS) + 1)  # + the access-log bucket
+    template.resource_count_is("AWS::S3::Bucket", len(res.BUCKETS) + 2)  # + the access-log and web-site buckets
     template.resource_count_is("AWS::Lambda::EventSourceMapping", sum(1 for q in res.QUEUES if q.consumer))
 
 
@@ -76,7 +77,7 @@ def test_classifier_is_a_container_image_function(template):
 
 def test_functions_are_traced_and_log_to_retained_groups(resources):
     for logical_id, function in of_type(resources, "AWS::Lambda::Function").items():
-        if "BucketNotificationsHandler" in logical_id or "CustomResourceProvider" in logical_id:
+        if any(helper in logical_id for helper in ("BucketNotificationsHandler", "CustomResourceProvider", "CDKBucketDeployment")):
             continue  # CDK's own deploy-time helpers
         assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}, logical_id
         assert "LoggingConfig" in function["Properties"], logical_id
@@ -98,7 +99,7 @@ def test_no_policy_grants_every_action(resources):
             assert "*" not in actions and not any(a.endswith(":*") for a in actions), statement
 
 
-def test_api_function_may_only_invoke_the_classifier_and_read_api_keys(resources):
+def test_api_function_may_only_invoke_the_classifier_read_api_keys_and_keep_sessions(resources):
     actions = set()
     for statement in _statements(resources, "ApiFunction"):
         actions.update(statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
@@ -106,7 +107,15 @@ def test_api_function_may_only_invoke_the_classifier_and_read_api_keys(resources
         "lambda:InvokeFunction",
         "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable", "dynamodb:GetItem",
         "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:Query", "dynamodb:Scan",
+        "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
     }
+    # ... and writes go to the sessions table only
+    tables = {r["Properties"].get("TableName") or k: k for k, r in of_type(resources, "AWS::DynamoDB::Table").items()}
+    for statement in _statements(resources, "ApiFunction"):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if "dynamodb:PutItem" in actions:
+            targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            assert all("classificationsessions" in json.dumps(t).lower() for t in targets), targets
 
 
 def test_api_routes_are_generated_from_the_chalice_app(resources):

@@ -54,9 +54,25 @@ def log_unexpected(exc: BaseException) -> None:
     logger.exception("unhandled error in API route", extra={"error_type": type(exc).__name__})
 
 
-def json_route(app: Any, path: str, **route_kwargs: Any) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+# (METHOD, path) -> documentation used to build the OpenAPI document.
+ROUTE_DOCS: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def json_route(
+    app: Any,
+    path: str,
+    *,
+    summary: str = "",
+    body: type[BaseModel] | None = None,
+    query: tuple[tuple[str, str, str], ...] = (),
+    status: int = 200,
+    **route_kwargs: Any,
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """``app.route`` whose view always answers in the common JSON shape: ApiError → its 4xx/503, anything
-    unexpected → a logged 500 without a stack trace. (Chalice catches view errors before middleware sees them.)"""
+    unexpected → a logged 500 without a stack trace. (Chalice catches view errors before middleware sees them.)
+    ``summary``, ``body`` and ``query`` ((name, type, description), ...) document the route in OpenAPI."""
+    for method in route_kwargs.get("methods", ["GET"]):
+        ROUTE_DOCS[(method, path)] = {"summary": summary, "body": body, "query": query, "status": status}
 
     def decorator(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)

@@ -6,7 +6,7 @@ import json
 import platform as py_platform
 from functools import lru_cache
 from importlib import metadata
-from typing import Any, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 
@@ -15,6 +15,9 @@ from customs import aws
 from customs.config import get_settings
 from customs.errors import ApiError
 from customs.identity import ApiKeyStore, Principal, authenticate, default_jwt_verifier
+
+if TYPE_CHECKING:
+    from functions.tariff_api.chalicelib.guided import GuidedService
 
 
 class ClassifierClient(Protocol):
@@ -55,6 +58,18 @@ def api_key_store() -> ApiKeyStore:
     from customs.api_keys import DynamoApiKeyStore
 
     return DynamoApiKeyStore()
+
+
+@lru_cache(maxsize=1)
+def guided() -> "GuidedService":
+    from functions.tariff_api.chalicelib.dialogue import DialogueEngine
+    from functions.tariff_api.chalicelib.guided import GuidedService
+    from functions.tariff_api.chalicelib.lookup import line_dict, schedule
+    from functions.tariff_api.chalicelib.sessions import DynamoSessionStore
+    from customs.hs import get_nomenclature
+
+    engine = DialogueEngine(get_nomenclature(), lambda hs6: [line_dict(line) for line in schedule().lines_under(hs6)])
+    return GuidedService(classifier(), DynamoSessionStore(), engine)
 
 
 def principal_for(headers: Mapping[str, str]) -> Principal:

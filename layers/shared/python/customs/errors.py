@@ -54,7 +54,8 @@ def from_pydantic(exc: Any) -> ApiError:
     """Turn a pydantic ``ValidationError`` into an ApiError naming the first offending field."""
     errors = exc.errors()
     first = errors[0] if errors else {"loc": (), "msg": "invalid input"}
-    location = ".".join(str(part) for part in first.get("loc", ())) or "body"
+    # Model-level checks carry the field they are about in their context (PydanticCustomError(..., {"field": ...})).
+    location = ".".join(str(part) for part in first.get("loc", ())) or (first.get("ctx") or {}).get("field") or "body"
     return ApiError(
         400,
         "validation_error",

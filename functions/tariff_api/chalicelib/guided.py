@@ -1,0 +1,68 @@
+"""Guided classification service: classifier prior → dialogue → session store."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from customs.errors import ApiError, not_found, validation_error
+from customs.observability import MetricUnit, metrics
+from functions.tariff_api.chalicelib.dialogue import DialogueEngine
+from functions.tariff_api.chalicelib.sessions import SessionConflict, SessionStore, StoredSession
+
+SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+PRIOR_CANDIDATES = 20  # the classifier's top-k that seeds a session
+
+
+class GuidedService:
+    def __init__(self, classifier: Any, store: SessionStore, engine: DialogueEngine) -> None:
+        self._classifier = classifier
+        self._store = store
+        self._engine = engine
+
+    def start(self, text: str, lang: str = "en") -> dict[str, Any]:
+        prediction = self._classifier.classify({"text": text, "top_k": PRIOR_CANDIDATES, "lang": lang})
+        candidates = prediction["results"][0]["candidates"]
+        state = self._engine.start(text, candidates, lang)
+        state["model_version"] = prediction.get("model_version")
+        session = self._store.create(state)
+        metrics.add_metric(name="GuidedSessionStarted", unit=MetricUnit.Count, value=1)
+        return self._view(session)
+
+    def get(self, session_id: str) -> dict[str, Any]:
+        return self._view(self._load(session_id))
+
+    def answer(self, session_id: str, question_id: str, option_id: str, version: int | None) -> dict[str, Any]:
+        session = self._load(session_id)
+        if version is not None and version != session.version:
+            raise ApiError(409, "version_conflict", f"session is at version {session.version}, not {version}; reload it", field="version")
+        try:
+            self._engine.answer(session.state, question_id, option_id)
+        except ValueError as exc:
+            field = "question_id" if "question" in str(exc) else "option_id"
+            raise ApiError(409 if "finished" in str(exc) else 400, "invalid_answer", str(exc), field=field) from exc
+        try:
+            saved = self._store.save(session)
+        except SessionConflict as exc:
+            raise ApiError(409, "version_conflict", "another answer was applied to this session first; reload it", field="version") from exc
+        if saved.state["status"] == "done":
+            metrics.add_metric(name="GuidedSessionFinished", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name="GuidedQuestionsAsked", unit=MetricUnit.Count, value=len(saved.state["history"]))
+        return self._view(saved)
+
+    def _load(self, session_id: str) -> StoredSession:
+        if not SESSION_ID.match(session_id):
+            raise validation_error("session_id", "session_id must be 32 lower-case hex characters")
+        session = self._store.get(session_id)
+        if session is None:
+            raise not_found("session", "session_id")
+        return session
+
+    def _view(self, session: StoredSession) -> dict[str, Any]:
+        return {
+            "session_id": session.session_id,
+            "version": session.version,
+            **self._engine.view(session.state),
+            "model_version": session.state.get("model_version"),
+            "expires_at": session.expires_at.isoformat(),
+        }
