@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 
 from scripts.local.platform import LocalPlatform
 from scripts.local.runtime_info import RUNTIME_FILE, save_runtime_info
@@ -19,8 +20,10 @@ from scripts.local.runtime_info import RUNTIME_FILE, save_runtime_info
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)-15s %(message)s", datefmt="%H:%M:%S")
-    for noisy in ("botocore", "urllib3", "werkzeug"):
+    for noisy in ("botocore", "urllib3", "werkzeug", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Powertools warns on every invocation that records no metric; locally that is noise, not news.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     platform = LocalPlatform(
         api_port=int(os.environ.get("CUSTOMS_LOCAL_API_PORT", "8000")),
         gateway_port=int(os.environ.get("CUSTOMS_LOCAL_GATEWAY_PORT", "8010")),

@@ -67,6 +67,7 @@ def make_handler(issuer: DevIssuer, extra_functions: dict[str, Callable] | None 
                 return self._send(202, b"")
             result, error = invoke(spec, event)
             if error is not None:
+                log.error("function %s failed: %s: %s", spec.logical_id, error["errorType"], error["errorMessage"])
                 return self._json(200, error, {"X-Amz-Function-Error": "Unhandled"})
             self._json(200, result, {"X-Amz-Executed-Version": "$LATEST"})
 
