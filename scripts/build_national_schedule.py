@@ -20,9 +20,9 @@ for _path in (REPO_ROOT / "layers" / "shared" / "python", REPO_ROOT):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from customs.hs import get_nomenclature  # noqa: E402
-from customs.hs.national import DATA_DIR, NationalLine, write_schedule  # noqa: E402
-from customs.hs.taric import load_taric_tree  # noqa: E402
+from customs.hs import get_nomenclature
+from customs.hs.national import DATA_DIR, NationalLine, write_schedule
+from customs.hs.taric import load_taric_tree
 
 DEFAULT_INPUT = REPO_ROOT.parent / "shared/data/nomenclature/eu-cn2023-taric2025/taric_2025-05-01_en.xlsx"
 DEFAULT_OUTPUT = DATA_DIR / "eu_taric_2025-05-01_en.csv.gz"
