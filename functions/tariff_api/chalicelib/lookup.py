@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from functools import lru_cache
+from urllib.parse import unquote
 from typing import Any
 
 from customs.errors import ApiError, not_found, validation_error
@@ -15,7 +16,7 @@ LEVEL_NAMES = {2: "chapter", 4: "heading", 6: "subheading"}
 
 def _code(raw: str, field: str = "code") -> str:
     try:
-        return normalize_code(raw)
+        return normalize_code(unquote(raw))  # path parameters may arrive percent-encoded ("8517%2013")
     except InvalidHsCode as exc:
         raise validation_error(field, str(exc)) from exc
 
