@@ -31,6 +31,7 @@ MIN_GAIN_BITS = 0.05
 MISMATCH = 0.03  # likelihood kept by a candidate that contradicts the answer
 MAX_CHOICE_OPTIONS = 5
 MIN_PRIOR = 1e-4
+SIBLING_HEADINGS = 8  # the leading headings whose every subheading joins the candidates
 
 UI_TEXT = {
     "choice": {"en": "Which of these best describes it?", "zh-TW": "下列哪一項最符合您的貨品？"},
@@ -241,10 +242,12 @@ class DialogueEngine:
             weights[candidate["hs6"]] = max(float(candidate["probability"]), MIN_PRIOR)
         # Siblings of the leading headings join with a small prior, so a subheading the classifier ranked low
         # under the right heading can still be reached by answering.
-        leading = sorted(weights, key=weights.get, reverse=True)[:3]  # type: ignore[arg-type]
-        for hs6 in leading:
-            heading = self.nomenclature.parent(hs6)
-            for sibling in self.nomenclature.children(heading) if heading else []:
+        leading_headings: list[str] = []
+        for hs6 in sorted(weights, key=weights.get, reverse=True):  # type: ignore[arg-type]
+            if hs6[:4] not in leading_headings:
+                leading_headings.append(hs6[:4])
+        for heading in leading_headings[:SIBLING_HEADINGS]:
+            for sibling in self.nomenclature.children(heading) if heading in self.nomenclature else []:
                 weights.setdefault(sibling, MIN_PRIOR)
         state = {
             "description": description,
