@@ -46,7 +46,26 @@ CLASSIFIER = FunctionSpec(
     description="HS classifier: int8 ONNX encoder + tokenizers, container image",
 )
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (PLATFORM_LINK, TARIFF_API, CLASSIFIER)
+OPEN_DATA = FunctionSpec(
+    "open_data",
+    "functions.open_data.handler:lambda_handler",
+    timeout_s=120,
+    memory_mb=1024,
+    container=True,  # pyarrow (Parquet) exceeds the zip layers' 250 MB; image: requirements/open_data.txt
+    description="Open data: builds versioned datasets (CSV, JSON Lines, Parquet), manifests and the DCAT catalogue",
+)
+
+VEHICLE_EXCHANGE = FunctionSpec(
+    "vehicle_exchange",
+    "functions.vehicle_exchange.handler:lambda_handler",
+    timeout_s=30,
+    description="Cross-agency vehicle information exchange: agency queries, status events, pushes (SQS)",
+)
+# Agencies exchanging vehicle information with customs, each with its own inbound and reply queue
+# (field rights and permitted message types: functions/vehicle_exchange/agencies.py; AWS principals: CDK context).
+VEHICLE_AGENCIES: tuple[str, ...] = ("customs", "mvr", "epa", "police", "tax")
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (PLATFORM_LINK, TARIFF_API, CLASSIFIER, OPEN_DATA, VEHICLE_EXCHANGE)
 
 
 # --- tables ----------------------------------------------------------------------------------------------
@@ -86,6 +105,11 @@ TABLES: tuple[TableSpec, ...] = (
         KeySpec("version"),
         indexes=(IndexSpec("by_status", KeySpec("status"), KeySpec("registered_at")),),
     ),
+    # Vehicle exchange: imported vehicles (optimistic locking on "version"), the append-only audit trail of every
+    # message and decision (subject = VIN or agency), and agencies' change subscriptions (vin "*" = every vehicle).
+    TableSpec("vehicles", KeySpec("vin")),
+    TableSpec("vehicle_audit", KeySpec("subject"), KeySpec("entry_id")),
+    TableSpec("vehicle_subscriptions", KeySpec("vin"), KeySpec("agency_id")),
 )
 
 
@@ -113,6 +137,18 @@ QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec("model_package_events", visibility_timeout_s=6 * PLATFORM_LINK.timeout_s, consumer="platform_link", batch_size=5),
     # Every service's business events, drained by the on-premises data-analysis platform over the hybrid link.
     QueueSpec("platform_export", visibility_timeout_s=300, max_receive_count=5, retention_days=14),
+    # Triggers of the open-data builders: S3 notifications of source drops and other services' events; a
+    # batching window coalesces bursts into one rebuild.
+    QueueSpec(
+        "open_data_events", visibility_timeout_s=6 * OPEN_DATA.timeout_s, consumer="open_data", batch_size=10, max_batching_window_s=30
+    ),
+    # Vehicle exchange: each agency sends to its own inbound queue (only its principal may) and reads its replies
+    # and pushes from its own reply queue.
+    *(
+        QueueSpec(f"vehicles_in_{agency}", visibility_timeout_s=6 * VEHICLE_EXCHANGE.timeout_s, consumer="vehicle_exchange")
+        for agency in VEHICLE_AGENCIES
+    ),
+    *(QueueSpec(f"vehicles_out_{agency}", visibility_timeout_s=60, max_receive_count=5, retention_days=14) for agency in VEHICLE_AGENCIES),
 )
 
 
@@ -141,6 +177,26 @@ BUCKETS: tuple[BucketSpec, ...] = (
         "model_packages",
         notifications=(NotificationSpec("model_package_events", prefix="incoming/", suffix="manifest.json"),),
     ),
+    # Published open data (immutable dataset versions, `latest` pointers, catalog.json), served by CloudFront;
+    # non-current versions of the overwritten pointers and catalogue are kept a year.
+    BucketSpec("open_data", noncurrent_expiry_days=365),
+    # Private source drops for the open-data builders (incoming/<service>/...), e.g. vehicle record extracts.
+    BucketSpec("open_data_sources", notifications=(NotificationSpec("open_data_events", prefix="incoming/"),)),
+)
+
+
+# --- topics ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    logical_id: str
+    description: str = ""
+
+
+TOPICS: tuple[TopicSpec, ...] = (
+    # Change feed of the open-data service: one message per newly published dataset version.
+    TopicSpec("open_data_changes", description="Smart Customs Cloud open data: new dataset versions"),
 )
 
 
@@ -159,6 +215,10 @@ def table(logical_id: str) -> TableSpec:
     return next(t for t in TABLES if t.logical_id == logical_id)
 
 
+def topic(logical_id: str) -> TopicSpec:
+    return next(t for t in TOPICS if t.logical_id == logical_id)
+
+
 def local_name(logical_id: str, environment: str = "local") -> str:
     """Physical name used by the emulator: project-environment-id, with '-' (valid for S3, SQS and DynamoDB)."""
     return f"{PROJECT}-{environment}-{logical_id.replace('_', '-')}"
@@ -166,5 +226,5 @@ def local_name(logical_id: str, environment: str = "local") -> str:
 
 def env_var(kind: str, logical_id: str) -> str:
     """Environment variable through which a function learns a resource's physical name (see customs.config)."""
-    suffix = "_URL" if kind == "QUEUE" else ""
+    suffix = {"QUEUE": "_URL", "TOPIC": "_ARN"}.get(kind, "")
     return f"CUSTOMS_{kind}_{logical_id.upper()}{suffix}"

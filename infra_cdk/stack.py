@@ -9,9 +9,11 @@ from constructs import Construct
 from infra_cdk import resources as res
 from infra_cdk.constructs.hybrid_link import HybridLink
 from infra_cdk.constructs.identity import Identity
+from infra_cdk.constructs.open_data import OpenData
 from infra_cdk.constructs.platform_resources import PlatformResources
 from infra_cdk.constructs.service_function import ServiceFunction, SharedLayers
 from infra_cdk.constructs.tariff_classification import TariffClassification
+from infra_cdk.constructs.vehicle_exchange import VehicleExchange
 from infra_cdk.constructs.web_frontend import WebFrontend
 
 
@@ -23,8 +25,10 @@ class SmartCustomsStack(Stack):
         identity = Identity(self, "Identity")
         environment = {
             **{res.env_var("TABLE", k): t.table_name for k, t in state.tables.items()},
-            **{res.env_var("QUEUE", k): q.queue_url for k, q in state.queues.items()},
+            # (the agencies' vehicle queues only reach the vehicle exchange: Lambda allows 4 KB of environment)
+            **{res.env_var("QUEUE", k): q.queue_url for k, q in state.queues.items() if not k.startswith("vehicles_")},
             **{res.env_var("BUCKET", k): b.bucket_name for k, b in state.buckets.items()},
+            **{res.env_var("TOPIC", k): t.topic_arn for k, t in state.topics.items()},
             "CUSTOMS_JWT_ISSUER": identity.issuer,
             "CUSTOMS_JWKS_URL": identity.jwks_url,
         }
@@ -33,10 +37,14 @@ class SmartCustomsStack(Stack):
         state.tables["classification_sessions"].grant_read_write_data(classification.api_function.function)
         self.web = WebFrontend(self, "Web", access_logs=state.access_logs)
         link = HybridLink(self, "HybridLink", state=state, layers=layers, environment=environment)
+        self.open_data = OpenData(self, "OpenData", state=state, layers=layers, environment=environment)
+
+        self.vehicle_exchange = VehicleExchange(self, "VehicleExchange", state=state, layers=layers)
 
         self.functions: dict[str, ServiceFunction] = {
-            f.spec.logical_id: f for f in (classification.classifier, classification.api_function, link.intake)
+            f.spec.logical_id: f for f in (classification.classifier, classification.api_function, link.intake, self.open_data.builder)
         }
+        self.functions[res.VEHICLE_EXCHANGE.logical_id] = self.vehicle_exchange.exchange
         for spec in res.QUEUES:
             if spec.consumer:
                 function = self.functions[spec.consumer].function

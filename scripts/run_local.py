@@ -14,6 +14,7 @@ import sys
 import threading
 import warnings
 
+from scripts.local.open_data_site import request_rebuild
 from scripts.local.platform import LocalPlatform
 from scripts.local.runtime_info import RUNTIME_FILE, save_runtime_info
 
@@ -46,6 +47,7 @@ def main() -> int:
             "env": platform.env,
         }
     )
+    request_rebuild()  # the first open-data build (via the event router, like any trigger)
     officer_hint = "python -m scripts.local.dev_issuer --role customs_officer"
     print(
         f"""
@@ -55,11 +57,13 @@ Smart Customs Cloud is running locally.
   AWS emulator    {platform.emulator.endpoint_url}   (moto server; boto3 endpoint_url)
   Lambda invoke   {platform.gateway_url}   (boto3 lambda endpoint_url)
   Dev JWKS        {platform.issuer.jwks_url}
+  Open data       {platform.gateway_url}/open-data/   (listing with download links; catalog.json)
 
 Try:
   curl -s {platform.api_url}/v1/health
   curl -s -H "Authorization: Bearer $(.venv/bin/{officer_hint})" {platform.api_url}/v1/whoami
   .venv/bin/python -m scripts.invoke platform_link events/platform_link/sqs_s3_test_event.json
+  .venv/bin/python scripts/open_data.py list
 
 Ctrl-C stops everything.
 """,

@@ -1,8 +1,9 @@
-"""Tables, queues (with DLQs), buckets and S3→SQS notifications, built from ``infra_cdk/resources.py``."""
+"""Tables, queues (with DLQs), buckets, S3→SQS notifications and topics, built from ``infra_cdk/resources.py``."""
 
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy, Validations, aws_dynamodb as dynamodb, aws_s3 as s3, aws_s3_notifications as s3n, aws_sqs as sqs
+from aws_cdk import aws_kms as kms, aws_sns as sns
 from aws_cdk import Acknowledgment
 from constructs import Construct
 
@@ -45,6 +46,16 @@ class PlatformResources(Construct):
             Acknowledgment(id="AwsSolutions-S1", reason="This is the server access log bucket; logging it to itself would loop.")
         )
         self.buckets: dict[str, s3.Bucket] = {spec.logical_id: self._bucket(spec) for spec in res.BUCKETS}
+        self.topics: dict[str, sns.Topic] = {spec.logical_id: self._topic(spec) for spec in res.TOPICS}
+
+    def _topic(self, spec: res.TopicSpec) -> sns.Topic:
+        return sns.Topic(
+            self,
+            f"Topic-{spec.logical_id}",
+            display_name=spec.description[:100] or None,
+            master_key=kms.Alias.from_alias_name(self, f"TopicKey-{spec.logical_id}", "alias/aws/sns"),
+            enforce_ssl=True,
+        )
 
     def _table(self, spec: res.TableSpec) -> dynamodb.Table:
         table = dynamodb.Table(

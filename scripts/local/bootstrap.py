@@ -1,4 +1,4 @@
-"""Creates, on the emulator, every table, queue (with DLQ and redrive), bucket and S3→SQS notification that
+"""Creates, on the emulator, every table, queue (with DLQ and redrive), bucket, S3→SQS notification and topic that
 ``infra_cdk/resources.py`` declares, and returns the environment variables that name them for the functions."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ LOCAL_ACCOUNT = "123456789012"  # moto's default account
 
 
 def _clients(endpoint_url: str, region: str) -> dict[str, Any]:
-    return {name: boto3.client(name, endpoint_url=endpoint_url, region_name=region) for name in ("dynamodb", "sqs", "s3")}
+    return {name: boto3.client(name, endpoint_url=endpoint_url, region_name=region) for name in ("dynamodb", "sqs", "s3", "sns")}
 
 
 def create_table(ddb: Any, spec: res.TableSpec, name: str) -> None:
@@ -113,4 +113,7 @@ def bootstrap(endpoint_url: str, region: str = "us-east-1", environment: str = "
         if name not in existing_buckets:
             create_bucket(clients["s3"], spec, name, region, environment)
         env[res.env_var("BUCKET", spec.logical_id)] = name
+    for spec in res.TOPICS:  # CreateTopic is idempotent: it returns the existing topic's ARN
+        arn = clients["sns"].create_topic(Name=res.local_name(spec.logical_id, environment))["TopicArn"]
+        env[res.env_var("TOPIC", spec.logical_id)] = arn
     return env

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from infra_cdk import resources as res
+from scripts.local import open_data_site
 from scripts.local.dev_issuer import DevIssuer
 from scripts.local.lambda_runtime import invoke
 
@@ -75,6 +76,9 @@ def make_handler(issuer: DevIssuer, extra_functions: dict[str, Callable] | None 
             path = self.path.split("?", 1)[0]
             if path in ("/dev-issuer/.well-known/jwks.json", "/.well-known/jwks.json"):
                 return self._json(200, issuer.jwks())
+            if path == open_data_site.PREFIX or path.startswith(open_data_site.PREFIX + "/"):
+                status, body, content_type = open_data_site.serve(path)  # what CloudFront serves in AWS
+                return self._send(status, body, content_type, {"Cache-Control": "no-store"})
             if path == "/" or path.startswith("/web"):
                 relative = path.removeprefix("/web").lstrip("/") or "index.html"
                 file = (WEB_ROOT / relative).resolve()

@@ -80,6 +80,7 @@ class LocalPlatform:
             "CUSTOMS_LAMBDA_ENDPOINT_URL": self.gateway_url,
             "CUSTOMS_JWT_ISSUER": issuer.issuer,
             "CUSTOMS_JWKS_URL": issuer.jwks_url,
+            "CUSTOMS_OPEN_DATA_BASE_URL": f"{self.gateway_url}/open-data",  # the gateway stands in for CloudFront
             "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
             "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
             "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),

@@ -103,3 +103,16 @@ def test_buckets_match_versioning(emulator, resources):
         1 for spec in res.BUCKETS if s3.get_bucket_versioning(Bucket=env[res.env_var("BUCKET", spec.logical_id)]).get("Status") == "Enabled"
     )
     assert local_versioned == cloud_versioned
+
+
+def test_topics_match(emulator, resources):
+    server, env = emulator
+    sns = _client(server, "sns")
+    cloud = sorted(t["Properties"].get("DisplayName", "") for t in of_type(resources, "AWS::SNS::Topic").values())
+    local_arns = {t["TopicArn"] for t in sns.list_topics()["Topics"]}
+    local = []
+    for spec in res.TOPICS:
+        arn = env[res.env_var("TOPIC", spec.logical_id)]
+        assert arn in local_arns and arn.endswith(":" + res.local_name(spec.logical_id))
+        local.append(spec.description[:100])
+    assert sorted(local) == cloud

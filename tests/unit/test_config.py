@@ -25,3 +25,13 @@ def test_region_falls_back_to_aws_region(monkeypatch):
     monkeypatch.delenv("CUSTOMS_AWS_REGION", raising=False)
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
     assert Settings().aws_region == "eu-west-1"
+
+
+def test_topic_arns_and_the_open_data_base_url_come_from_the_environment(monkeypatch):
+    from infra_cdk import resources as res
+
+    monkeypatch.setenv(res.env_var("TOPIC", "open_data_changes"), "arn:aws:sns:us-east-1:123456789012:customs-local-open-data-changes")
+    monkeypatch.setenv("CUSTOMS_OPEN_DATA_BASE_URL", "https://d111111abcdef8.cloudfront.net")
+    settings = Settings()
+    assert settings.topic_arn("open_data_changes").endswith(":customs-local-open-data-changes")
+    assert settings.open_data_base_url == "https://d111111abcdef8.cloudfront.net"

@@ -20,6 +20,7 @@ def test_notifications_target_declared_queues():
 
 def test_logical_ids_are_unique_and_names_are_valid_everywhere():
     ids = [t.logical_id for t in res.TABLES] + [q.logical_id for q in res.QUEUES] + [b.logical_id for b in res.BUCKETS]
+    ids += [t.logical_id for t in res.TOPICS]
     assert len(ids) == len(set(ids))
     for logical_id in ids:
         name = res.local_name(logical_id)

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # Function names other functions invoke (the classifier), injected by CDK / the runner.
     classifier_function_name: str = "classifier"
     classifier_timeout_s: float = 10.0
+    # Public base URL of the open-data downloads (the CloudFront distribution; the gateway's /open-data locally).
+    open_data_base_url: str | None = None
 
     def _resource(self, kind: str, logical_id: str, suffix: str = "") -> str:
         key = f"CUSTOMS_{kind}_{logical_id.upper()}{suffix}"
@@ -51,6 +53,9 @@ class Settings(BaseSettings):
 
     def bucket_name(self, logical_id: str) -> str:
         return self._resource("BUCKET", logical_id)
+
+    def topic_arn(self, logical_id: str) -> str:
+        return self._resource("TOPIC", logical_id, "_ARN")
 
 
 @lru_cache(maxsize=1)
