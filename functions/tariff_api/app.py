@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from chalice import Chalice, Response
+from chalice import Chalice, CORSConfig, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -13,6 +13,8 @@ from functions.tariff_api.chalicelib import http, lookup, openapi, platform
 app = Chalice(app_name="customs-tariff-api")
 app.api.binary_types = []  # JSON only
 Lang = Literal["en", "zh-TW"]
+# The web page is served from another origin (CloudFront / the local gateway); it must read Retry-After on a 503.
+CORS = CORSConfig(allow_origin="*", expose_headers=["Retry-After"], max_age=600)
 
 
 @app.middleware("http")
@@ -52,12 +54,12 @@ def request_headers() -> dict:
     return app.current_request.headers
 
 
-@http.json_route(app, "/v1/health", methods=["GET"], cors=True, summary="Versions and backend status")
+@http.json_route(app, "/v1/health", methods=["GET"], cors=CORS, summary="Versions and backend status")
 def health() -> Response:
     return http.ok(platform.health())
 
 
-@http.json_route(app, "/v1/whoami", methods=["GET"], cors=True, summary="The principal the credentials resolve to")
+@http.json_route(app, "/v1/whoami", methods=["GET"], cors=CORS, summary="The principal the credentials resolve to")
 def whoami() -> Response:
     principal = platform.principal_for(request_headers())
     return http.ok(
@@ -65,26 +67,26 @@ def whoami() -> Response:
     )
 
 
-@http.json_route(app, "/v1/classify", methods=["POST"], cors=True, summary="Classify one description or a batch", body=ClassifyRequest)
+@http.json_route(app, "/v1/classify", methods=["POST"], cors=CORS, summary="Classify one description or a batch", body=ClassifyRequest)
 def classify() -> Response:
     platform.principal_for(request_headers())  # rejects bad credentials; anonymous is allowed
     request = http.parse_body(app.current_request, ClassifyRequest)
     return http.ok(platform.classifier().classify(request.model_dump(exclude_none=True)))
 
 
-@http.json_route(app, "/v1/sessions", methods=["POST"], cors=True, summary="Start a guided classification session", body=StartSession, status=201)
+@http.json_route(app, "/v1/sessions", methods=["POST"], cors=CORS, summary="Start a guided classification session", body=StartSession, status=201)
 def start_session() -> Response:
     platform.principal_for(request_headers())
     request = http.parse_body(app.current_request, StartSession)
     return http.ok(platform.guided().start(request.text, request.lang), status=201)
 
 
-@http.json_route(app, "/v1/sessions/{session_id}", methods=["GET"], cors=True, summary="Get (resume) a guided session")
+@http.json_route(app, "/v1/sessions/{session_id}", methods=["GET"], cors=CORS, summary="Get (resume) a guided session")
 def get_session(session_id: str) -> Response:
     return http.ok(platform.guided().get(session_id))
 
 
-@http.json_route(app, "/v1/sessions/{session_id}/answers", methods=["POST"], cors=True, summary="Answer the open question", body=Answer)
+@http.json_route(app, "/v1/sessions/{session_id}/answers", methods=["POST"], cors=CORS, summary="Answer the open question", body=Answer)
 def answer_session(session_id: str) -> Response:
     platform.principal_for(request_headers())
     request = http.parse_body(app.current_request, Answer)
@@ -95,7 +97,7 @@ def answer_session(session_id: str) -> Response:
     app,
     "/v1/hs/search",
     methods=["GET"],
-    cors=True,
+    cors=CORS,
     summary="Search HS 2022 texts",
     query=(("q", "string", "words to search"), ("limit", "integer", "1-50, default 10"), ("level", "integer", "2, 4 or 6")),
 )
@@ -106,17 +108,17 @@ def hs_search() -> Response:
     )
 
 
-@http.json_route(app, "/v1/hs/{code}", methods=["GET"], cors=True, summary="Look up an HS code (2, 4 or 6 digits; 8517.13 accepted)")
+@http.json_route(app, "/v1/hs/{code}", methods=["GET"], cors=CORS, summary="Look up an HS code (2, 4 or 6 digits; 8517.13 accepted)")
 def hs_lookup(code: str) -> Response:
     return http.ok(lookup.lookup(code))
 
 
-@http.json_route(app, "/v1/hs/{code}/national-lines", methods=["GET"], cors=True, summary="National tariff lines under an HS6")
+@http.json_route(app, "/v1/hs/{code}/national-lines", methods=["GET"], cors=CORS, summary="National tariff lines under an HS6")
 def national_lines(code: str) -> Response:
     return http.ok(lookup.national_lines(code))
 
 
-@http.json_route(app, "/v1/openapi.json", methods=["GET"], cors=True, summary="This API's OpenAPI 3 document")
+@http.json_route(app, "/v1/openapi.json", methods=["GET"], cors=CORS, summary="This API's OpenAPI 3 document")
 def openapi_document() -> Response:
     return http.ok(openapi.build_openapi(app))
 
