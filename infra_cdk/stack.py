@@ -35,6 +35,7 @@ class SmartCustomsStack(Stack):
         classification = TariffClassification(self, "TariffClassification", layers=layers, environment=environment)
         state.tables["api_clients"].grant_read_data(classification.api_function.function)
         state.tables["classification_sessions"].grant_read_write_data(classification.api_function.function)
+        state.queues["platform_export"].grant_send_messages(classification.api_function.function)
         self.web = WebFrontend(self, "Web", access_logs=state.access_logs)
         link = HybridLink(self, "HybridLink", state=state, layers=layers, environment=environment)
         self.open_data = OpenData(self, "OpenData", state=state, layers=layers, environment=environment)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timezone
-from decimal import Decimal
 from functools import lru_cache
 from typing import Iterable
 
@@ -14,7 +11,7 @@ from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from customs import aws
-from customs.config import get_settings
+from customs.events import QueueEventPublisher, export_publisher
 
 
 class S3ObjectStore:
@@ -69,22 +66,6 @@ class DynamoRegistry:
             raise
 
 
-class QueueEventPublisher:
-    """Business events go to the export queue, drained by the on-premises platform over the hybrid link."""
-
-    def __init__(self) -> None:
-        self._sqs = aws.client("sqs")
-        self._url = get_settings().queue_url("platform_export")
-
-    def publish(self, event_type: str, detail: dict) -> None:
-        body = {"source": "platform_link", "type": event_type, "time": datetime.now(timezone.utc).isoformat(), "detail": detail}
-        self._sqs.send_message(
-            QueueUrl=self._url,
-            MessageBody=json.dumps(body, default=lambda v: float(v) if isinstance(v, Decimal) else str(v)),
-            MessageAttributes={"type": {"DataType": "String", "StringValue": event_type}},
-        )
-
-
 @lru_cache(maxsize=1)
 def adapters() -> tuple[S3ObjectStore, DynamoRegistry, QueueEventPublisher]:
-    return S3ObjectStore(), DynamoRegistry(), QueueEventPublisher()
+    return S3ObjectStore(), DynamoRegistry(), export_publisher("platform_link")

@@ -99,7 +99,7 @@ def test_no_policy_grants_every_action(resources):
             assert "*" not in actions and not any(a.endswith(":*") for a in actions), statement
 
 
-def test_api_function_may_only_invoke_the_classifier_read_api_keys_and_keep_sessions(resources):
+def test_api_function_may_only_invoke_the_classifier_read_api_keys_keep_sessions_and_export(resources):
     actions = set()
     for statement in _statements(resources, "ApiFunction"):
         actions.update(statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
@@ -108,6 +108,7 @@ def test_api_function_may_only_invoke_the_classifier_read_api_keys_and_keep_sess
         "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable", "dynamodb:GetItem",
         "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:Query", "dynamodb:Scan",
         "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+        "sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
     }
     # ... and writes go to the sessions table only
     tables = {r["Properties"].get("TableName") or k: k for k, r in of_type(resources, "AWS::DynamoDB::Table").items()}

@@ -3,7 +3,10 @@ the container function's handler with the committed int8 model) and DynamoDB ses
 
 from __future__ import annotations
 
+import json
 import threading
+
+import boto3
 
 import pytest
 import requests
@@ -38,7 +41,7 @@ def test_classify_bad_input_is_a_400_naming_the_field(api, body, field):
     assert response.json()["error"]["field"] == field
 
 
-def test_a_guided_session_runs_to_a_code_and_can_be_resumed(api):
+def test_a_guided_session_runs_to_a_code_can_be_resumed_and_is_exported(api, platform):
     started = api("POST", "/v1/sessions", json={"text": "men's shirt", "lang": "en"})
     assert started.status_code == 201, started.text
     view = started.json()
@@ -53,6 +56,12 @@ def test_a_guided_session_runs_to_a_code_and_can_be_resumed(api):
     assert view["result"]["path_text"] and len(view["history"]) <= 6
     resumed = api("GET", f"/v1/sessions/{session_id}")
     assert resumed.status_code == 200 and resumed.json()["result"] == view["result"]
+    # The finished session went to the export queue the on-premises platform drains
+    sqs = boto3.client("sqs", endpoint_url=platform.emulator.endpoint_url, region_name="us-east-1")
+    exported = []
+    while batch := sqs.receive_message(QueueUrl=platform.env["CUSTOMS_QUEUE_PLATFORM_EXPORT_URL"], MaxNumberOfMessages=10).get("Messages", []):
+        exported += [json.loads(m["Body"]) for m in batch]
+    assert any(e["type"] == "classification.session_finished" and e["detail"]["session_id"] == session_id for e in exported)
 
 
 def test_two_racing_answers_cannot_both_apply(api):

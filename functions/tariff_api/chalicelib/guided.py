@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from customs.errors import ApiError, not_found, validation_error
+from customs.events import EventPublisher
 from customs.observability import MetricUnit, metrics
 from functions.tariff_api.chalicelib.dialogue import DialogueEngine
 from functions.tariff_api.chalicelib.sessions import SessionConflict, SessionStore, StoredSession
@@ -15,10 +16,11 @@ PRIOR_CANDIDATES = 20  # the classifier's top-k that seeds a session
 
 
 class GuidedService:
-    def __init__(self, classifier: Any, store: SessionStore, engine: DialogueEngine) -> None:
+    def __init__(self, classifier: Any, store: SessionStore, engine: DialogueEngine, events: EventPublisher | None = None) -> None:
         self._classifier = classifier
         self._store = store
         self._engine = engine
+        self._events = events
 
     def start(self, text: str, lang: str = "en") -> dict[str, Any]:
         prediction = self._classifier.classify({"text": text, "top_k": PRIOR_CANDIDATES, "lang": lang})
@@ -45,10 +47,31 @@ class GuidedService:
             saved = self._store.save(session)
         except SessionConflict as exc:
             raise ApiError(409, "version_conflict", "another answer was applied to this session first; reload it", field="version") from exc
+        view = self._view(saved)
         if saved.state["status"] == "done":
             metrics.add_metric(name="GuidedSessionFinished", unit=MetricUnit.Count, value=1)
             metrics.add_metric(name="GuidedQuestionsAsked", unit=MetricUnit.Count, value=len(saved.state["history"]))
-        return self._view(saved)
+            self._announce(view)
+        return view
+
+    def _announce(self, view: dict[str, Any]) -> None:
+        """A finished session is training signal for the on-premises platform: description, answers, outcome."""
+        if self._events is None:
+            return
+        result = view["result"]
+        self._events.publish(
+            "classification.session_finished",
+            {
+                "session_id": view["session_id"],
+                "description": view["description"],
+                "lang": view["lang"],
+                "hs6": result["hs6"],
+                "probability": result["probability"],
+                "national_line": (result.get("national_line") or {}).get("code"),
+                "answers": [{"question_id": h["question_id"], "answer_id": h["answer_id"]} for h in view["history"]],
+                "model_version": view.get("model_version"),
+            },
+        )
 
     def _load(self, session_id: str) -> StoredSession:
         if not SESSION_ID.match(session_id):

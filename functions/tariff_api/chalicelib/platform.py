@@ -69,7 +69,9 @@ def guided() -> "GuidedService":
     from customs.hs import get_nomenclature
 
     engine = DialogueEngine(get_nomenclature(), lambda hs6: [line_dict(line) for line in schedule().lines_under(hs6)])
-    return GuidedService(classifier(), DynamoSessionStore(), engine)
+    from customs.events import export_publisher
+
+    return GuidedService(classifier(), DynamoSessionStore(), engine, export_publisher("tariff_api"))
 
 
 def principal_for(headers: Mapping[str, str]) -> Principal:

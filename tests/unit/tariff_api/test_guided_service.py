@@ -69,3 +69,22 @@ def test_answering_a_finished_session_is_a_409(service):
     with pytest.raises(ApiError) as raised:
         service.answer(view["session_id"], "anything", NOT_SURE, None)
     assert raised.value.status == 409
+
+
+def test_a_finished_session_is_announced_for_the_on_premises_platform():
+    class Recording:
+        def __init__(self):
+            self.events = []
+
+        def publish(self, event_type, detail):
+            self.events.append((event_type, detail))
+
+    events = Recording()
+    service = GuidedService(CannedClassifier(SHIRTS), InMemorySessions(), DialogueEngine(get_nomenclature()), events)
+    view = service.start("men's cotton shirt")
+    while view["status"] == "asking":
+        assert events.events == []  # nothing is announced while the session is open
+        view = service.answer(view["session_id"], view["question"]["id"], NOT_SURE, None)
+    [(event_type, detail)] = events.events
+    assert event_type == "classification.session_finished"
+    assert detail["hs6"] == view["result"]["hs6"] and detail["description"] == "men's cotton shirt"
