@@ -1,0 +1,87 @@
+"""Pure inference pieces of the classifier (no AWS / Powertools imports, so training can use them):
+the int8 ONNX sentence encoder and the scorer that turns an embedding into HS6 probabilities.
+
+The encoder runs ONE text per ONNX call: dynamic int8 quantization computes activation scales per
+call, so padding a text into a batch changes its embedding. Serving, evaluation, the k-NN index and
+calibration all go through :meth:`OnnxEncoder.encode`, so every measured number is the served path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+
+class OnnxEncoder:
+    def __init__(self, model_path: str | Path, tokenizer_path: str | Path, threads: int = 1) -> None:
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(model_path), sess_options=opts, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self.tokenizer.no_padding()
+
+    def encode(self, text: str) -> np.ndarray:
+        """L2-normalised float32 embedding of one (already normalised) text."""
+        enc = self.tokenizer.encode(text)
+        ids = np.asarray([enc.ids], dtype=np.int64)
+        mask = np.asarray([enc.attention_mask], dtype=np.int64)
+        return self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0][0]
+
+
+class Scorer:
+    """HS6 probabilities = softmax(fused / temperature), where ``fused`` mixes the cosine to each HS6
+    label prototype with a k-NN score over training texts ("exemplars") of the best candidate labels:
+    for a candidate label, the best cosine of one of its exemplars (labels without an exemplar among
+    the candidates keep their prototype score)."""
+
+    K = 10  # exemplars returned as evidence
+    CANDIDATES = 48  # labels whose exemplars are searched
+
+    def __init__(self, prototypes: np.ndarray, exemplars: np.ndarray | None, exemplar_labels: np.ndarray | None,
+                 temperature: float = 0.05, knn_weight: float = 0.0) -> None:
+        self.prototypes = np.ascontiguousarray(prototypes, dtype=np.float32)
+        self.temperature = float(temperature)
+        self.knn_weight = float(knn_weight) if exemplars is not None and len(exemplars) else 0.0
+        n_labels = len(self.prototypes)
+        if exemplars is not None and len(exemplars):
+            order = np.argsort(exemplar_labels, kind="stable")
+            self.ex_order = order
+            self.exemplars = np.ascontiguousarray(exemplars[order], dtype=np.float32)
+            self.ex_labels = np.asarray(exemplar_labels)[order]
+            self.offsets = np.searchsorted(self.ex_labels, np.arange(n_labels + 1))
+        else:
+            self.ex_order = np.zeros(0, dtype=np.int64)
+            self.exemplars = np.zeros((0, self.prototypes.shape[1]), dtype=np.float32)
+            self.ex_labels = np.zeros(0, dtype=np.int64)
+            self.offsets = np.zeros(n_labels + 1, dtype=np.int64)
+
+    def fused(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fused scores for one embedding, plus (exemplar rows, their cosines) of the candidate labels."""
+        proto = self.prototypes @ q
+        if not self.knn_weight and not len(self.exemplars):
+            return proto, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        cand = np.argpartition(-proto, self.CANDIDATES)[: self.CANDIDATES]
+        rows = np.concatenate([np.arange(self.offsets[c], self.offsets[c + 1]) for c in cand])
+        sims = self.exemplars[rows] @ q if len(rows) else np.zeros(0, dtype=np.float32)
+        fused = proto.copy()
+        if len(rows) and self.knn_weight:
+            best = np.full(len(proto), -np.inf, dtype=np.float32)
+            np.maximum.at(best, self.ex_labels[rows], sims)
+            has = np.isfinite(best)
+            fused[has] = (1 - self.knn_weight) * proto[has] + self.knn_weight * best[has]
+        return fused, rows, sims
+
+    def softmax(self, fused: np.ndarray) -> np.ndarray:
+        z = fused / self.temperature
+        z = np.exp(z - z.max())
+        return z / z.sum()
+
+    def probabilities(self, queries: np.ndarray) -> np.ndarray:
+        """Row-wise probabilities for a matrix of embeddings (used for calibration/evaluation)."""
+        return np.stack([self.softmax(self.fused(q)[0]) for q in queries])

