@@ -36,6 +36,7 @@ class SmartCustomsStack(Stack):
         state.tables["api_clients"].grant_read_data(classification.api_function.function)
         state.tables["classification_sessions"].grant_read_write_data(classification.api_function.function)
         state.queues["platform_export"].grant_send_messages(classification.api_function.function)
+        self._classifier_reads_promoted_models(classification.classifier, state)
         self.web = WebFrontend(self, "Web", access_logs=state.access_logs)
         link = HybridLink(self, "HybridLink", state=state, layers=layers, environment=environment)
         self.open_data = OpenData(self, "OpenData", state=state, layers=layers, environment=environment)
@@ -58,6 +59,19 @@ class SmartCustomsStack(Stack):
                     )
                 )
         self._acknowledge_cdk_singletons()
+
+    def _classifier_reads_promoted_models(self, classifier: ServiceFunction, state: PlatformResources) -> None:
+        """At cold start the classifier loads the version the hybrid link last promoted (baked model as fallback)."""
+        packages = state.buckets["model_packages"]
+        packages.grant_read(classifier.function, "promoted/*")
+        classifier.function.add_environment("CUSTOMS_MODEL_SOURCE", "promoted")
+        bucket_id = self.get_logical_id(packages.node.default_child)
+        Validations.of(classifier.function).acknowledge(
+            Acknowledgment(id=f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/promoted/*]", reason="Reads only promoted (verified) model packages."),
+            Acknowledgment(id="AwsSolutions-IAM5[Action::s3:GetBucket*]", reason="grant_read: bucket-level reads of the one model-packages bucket."),
+            Acknowledgment(id="AwsSolutions-IAM5[Action::s3:GetObject*]", reason="grant_read: object reads of promoted model files."),
+            Acknowledgment(id="AwsSolutions-IAM5[Action::s3:List*]", reason="grant_read: listing the one model-packages bucket."),
+        )
 
     def _acknowledge_cdk_singletons(self) -> None:
         """Functions CDK itself adds (S3 notification set-up, web asset deployment) run only at deploy time."""

@@ -18,6 +18,12 @@ class S3ObjectStore:
     def __init__(self) -> None:
         self._s3 = aws.client("s3")
 
+    def copy(self, bucket: str, source_key: str, target_key: str) -> None:
+        self._s3.copy_object(Bucket=bucket, Key=target_key, CopySource={"Bucket": bucket, "Key": source_key})
+
+    def put(self, bucket: str, key: str, data: bytes) -> None:
+        self._s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType="application/json")
+
     def read(self, bucket: str, key: str) -> bytes:
         return b"".join(self.stream(bucket, key))
 
@@ -54,6 +60,9 @@ class DynamoRegistry:
             if latest is None or item.registered_at > latest.registered_at:
                 latest = item
         return None if latest is None else {"version": latest.version, "metrics": latest.metrics}
+
+    def registered(self, model_name: str, version: str) -> bool:
+        return self._model.count(model_name, self._model.version == version) > 0
 
     def register(self, record: dict) -> bool:
         try:

@@ -22,13 +22,24 @@ MAX_REGRESSION_PTS = 1.0
 GATING_METRIC = "hs6@1"
 
 
+PROMOTED_PREFIX = "promoted"
+
+
+def current_pointer_key(model_name: str) -> str:
+    """The object the classifier reads at cold start to find the promoted version (switched last, atomically)."""
+    return f"{PROMOTED_PREFIX}/{model_name}/current.json"
+
+
 class ObjectStore(Protocol):
     def read(self, bucket: str, key: str) -> bytes: ...
     def stream(self, bucket: str, key: str) -> Iterable[bytes]: ...
+    def copy(self, bucket: str, source_key: str, target_key: str) -> None: ...
+    def put(self, bucket: str, key: str, data: bytes) -> None: ...
 
 
 class Registry(Protocol):
     def promoted(self, model_name: str) -> dict | None: ...
+    def registered(self, model_name: str, version: str) -> bool: ...
     def register(self, record: dict) -> bool:  # False when this version was registered before (duplicate)
         ...
 
@@ -75,6 +86,20 @@ def gate(manifest: PackageManifest, current: dict | None) -> str | None:
     return None
 
 
+def promote(store: ObjectStore, location: PackageLocation, manifest: PackageManifest) -> str:
+    """Copy the verified files under promoted/<name>/<version>/, then switch current.json to them.
+
+    Readers of current.json see the old or the new version, never a half-copied one; every step is idempotent,
+    so a retried message repeats it harmlessly."""
+    target = f"{PROMOTED_PREFIX}/{manifest.model_name}/{manifest.version}/"
+    for file in manifest.files:
+        store.copy(location.bucket, location.prefix + file.path, target + file.path)
+    store.put(location.bucket, target + "manifest.json", manifest.model_dump_json().encode())
+    pointer = {"model_name": manifest.model_name, "version": manifest.version, "prefix": target, "files": [f.model_dump() for f in manifest.files]}
+    store.put(location.bucket, current_pointer_key(manifest.model_name), json.dumps(pointer).encode())
+    return target
+
+
 def intake_package(location: PackageLocation, store: ObjectStore, registry: Registry, events: EventPublisher) -> IntakeResult:
     raw = store.read(location.bucket, location.key)
     try:
@@ -87,6 +112,8 @@ def intake_package(location: PackageLocation, store: ObjectStore, registry: Regi
     else:
         problem = verify_files(store, location, manifest) or gate(manifest, registry.promoted(manifest.model_name))
         result = IntakeResult(manifest.model_name, manifest.version, "rejected" if problem else "promoted", problem or "")
+        if not problem and not registry.registered(manifest.model_name, manifest.version):
+            promote(store, location, manifest)
     record = {
         "model_name": result.model_name,
         "version": result.version,

@@ -64,6 +64,7 @@ class HybridLink(Construct):
         self.intake = ServiceFunction(self, "ModelIntake", spec=res.PLATFORM_LINK, layers=layers, environment=environment)
         packages = state.buckets["model_packages"]
         packages.grant_read(self.intake.function, "incoming/*")
+        packages.grant_put(self.intake.function, "promoted/*")  # verified packages are copied there, pointer last
         state.tables["model_registry"].grant_read_write_data(self.intake.function)
         state.queues["platform_export"].grant_send_messages(self.intake.function)
         Validations.of(self.intake.function).acknowledge(
@@ -76,6 +77,11 @@ class HybridLink(Construct):
                 id=f"AwsSolutions-IAM5[Resource::<{Stack.of(self).get_logical_id(packages.node.default_child)}.Arn>/incoming/*]",
                 reason="Reads only the incoming/ prefix where the on-premises platform uploads packages.",
             ),
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::<{Stack.of(self).get_logical_id(packages.node.default_child)}.Arn>/promoted/*]",
+                reason="Writes only the promoted/ prefix: verified packages and the current-version pointer.",
+            ),
+            Acknowledgment(id="AwsSolutions-IAM5[Action::s3:Abort*]", reason="grant_put: aborting its own multipart uploads under promoted/."),
             Acknowledgment(
                 id=f"AwsSolutions-IAM5[Resource::<{Stack.of(self).get_logical_id(state.tables['model_registry'].node.default_child)}.Arn>/index/*]",
                 reason="grant_read_write_data includes the registry's own GSIs (query by status).",

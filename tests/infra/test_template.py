@@ -164,3 +164,15 @@ def test_cfn_lint_reports_no_errors(synthesized):
         [str(Path(sys.executable).with_name("cfn-lint")), "--non-zero-exit-code", "error", str(template_file)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_classifier_loads_promoted_models_read_only(resources):
+    classifier = next(f for k, f in of_type(resources, "AWS::Lambda::Function").items() if f["Properties"].get("PackageType") == "Image" and "Classifier" in k)
+    assert classifier["Properties"]["Environment"]["Variables"]["CUSTOMS_MODEL_SOURCE"] == "promoted"
+    s3_actions = {
+        a
+        for s in _statements(resources, "ClassifierFunction")
+        for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+        if a.startswith("s3:")
+    }
+    assert s3_actions and not any(a.startswith(("s3:Put", "s3:Delete")) for a in s3_actions)

@@ -13,6 +13,9 @@ class InMemoryStore:
     def put(self, bucket: str, key: str, data: bytes) -> None:
         self.objects[(bucket, key)] = data
 
+    def copy(self, bucket: str, source_key: str, target_key: str) -> None:
+        self.objects[(bucket, target_key)] = self.objects[(bucket, source_key)]
+
     def read(self, bucket: str, key: str) -> bytes:
         return b"".join(self.stream(bucket, key))
 
@@ -29,6 +32,9 @@ class InMemoryRegistry:
     def promoted(self, model_name: str):
         promoted = [r for (name, _), r in self.records.items() if name == model_name and r["status"] == "promoted"]
         return max(promoted, key=lambda r: r["registered_at"], default=None)
+
+    def registered(self, model_name: str, version: str) -> bool:
+        return (model_name, version) in self.records
 
     def register(self, record: dict) -> bool:
         key = (record["model_name"], record["version"])

@@ -65,3 +65,27 @@ def test_manifest_paths_cannot_escape_the_package(path):
 
     with pytest.raises(ValidationError):
         PackageFile(path=path, sha256="0" * 64, bytes=1)
+
+
+def test_promotion_copies_the_package_and_switches_the_pointer_last(parts):
+    import json
+
+    store, registry, events = parts
+    intake_package(PackageLocation(bucket="pkgs", key=upload_package(store, "v1")), store, registry, events)
+    intake_package(PackageLocation(bucket="pkgs", key=upload_package(store, "v2", 61.0)), store, registry, events)
+    pointer = json.loads(store.objects[("pkgs", "promoted/classifier/current.json")])
+    assert pointer["version"] == "v2" and pointer["prefix"] == "promoted/classifier/v2/"
+    assert store.objects[("pkgs", "promoted/classifier/v2/model.onnx")] == store.objects[("pkgs", "incoming/classifier/v2/model.onnx")]
+
+
+def test_a_rejected_or_redelivered_package_does_not_move_the_pointer(parts):
+    import json
+
+    store, registry, events = parts
+    first = PackageLocation(bucket="pkgs", key=upload_package(store, "v1"))
+    intake_package(first, store, registry, events)
+    intake_package(PackageLocation(bucket="pkgs", key=upload_package(store, "v2", 61.0)), store, registry, events)
+    intake_package(PackageLocation(bucket="pkgs", key=upload_package(store, "v3", corrupt=True)), store, registry, events)
+    intake_package(first, store, registry, events)  # a late redelivery of v1
+    assert json.loads(store.objects[("pkgs", "promoted/classifier/current.json")])["version"] == "v2"
+    assert ("pkgs", "promoted/classifier/v3/model.onnx") not in store.objects
