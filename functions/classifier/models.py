@@ -10,7 +10,7 @@ from functions.classifier.textprep import has_content, normalize_query
 
 MAX_TEXT_CHARS = 2000
 MAX_BATCH = 64
-MAX_TOP_K = 20
+MAX_TOP_K = 100  # guided sessions seed their candidates with the top 100 (the public API caps callers at 20)
 DEFAULT_TOP_K = 5
 
 

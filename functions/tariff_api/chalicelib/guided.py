@@ -12,7 +12,7 @@ from functions.tariff_api.chalicelib.dialogue import DialogueEngine
 from functions.tariff_api.chalicelib.sessions import SessionConflict, SessionStore, StoredSession
 
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
-PRIOR_CANDIDATES = 20  # the classifier's top-k that seeds a session
+PRIOR_CANDIDATES = 100  # the classifier's top-k that seeds a session
 
 
 class GuidedService:

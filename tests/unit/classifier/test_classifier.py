@@ -106,7 +106,7 @@ def test_batch_independent_of_neighbours(engine):
         ({"texts": ["bicycle", 7]}, "texts[1]"),
         ({"texts": ["bicycle", "   "]}, "texts[1]"),
         ({"text": "bicycle", "top_k": 0}, "top_k"),
-        ({"text": "bicycle", "top_k": 21}, "top_k"),
+        ({"text": "bicycle", "top_k": 101}, "top_k"),
         ({"text": "bicycle", "top_k": "5"}, "top_k"),
         ({"text": "bicycle", "lang": 3}, "lang"),
     ],
