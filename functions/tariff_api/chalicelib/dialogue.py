@@ -31,6 +31,7 @@ MIN_GAIN_BITS = 0.05
 MISMATCH = 0.03  # likelihood kept by a candidate that contradicts the answer
 MAX_CHOICE_OPTIONS = 5
 MIN_PRIOR = 1e-4
+PRIOR_TEMPER = 0.5
 SIBLING_HEADINGS = 8  # the leading headings whose every subheading joins the candidates
 
 UI_TEXT = {
@@ -239,7 +240,9 @@ class DialogueEngine:
         """A new state from the classifier's candidates ([{"hs6", "probability"}], best first)."""
         weights: dict[str, float] = {}
         for candidate in candidates:
-            weights[candidate["hs6"]] = max(float(candidate["probability"]), MIN_PRIOR)
+            # Tempered: the classifier is over-confident between close siblings, so its prior is flattened a
+            # little and a confident-looking but wrong top candidate still gets a question.
+            weights[candidate["hs6"]] = max(float(candidate["probability"]) ** PRIOR_TEMPER, MIN_PRIOR)
         # Siblings of the leading headings join with a small prior, so a subheading the classifier ranked low
         # under the right heading can still be reached by answering.
         leading_headings: list[str] = []
@@ -379,7 +382,11 @@ class DialogueEngine:
                 options.append({"id": "no", "label": {"en": "No", "zh-TW": "否"}})
                 assignment = {k: (a if a else None) for k, a in assignment.items()}
             questions.append(Question(attribute.id, "attribute", {"en": attribute.question_en, "zh-TW": attribute.question_zh}, options, assignment))
+        # Once a person picked a heading, asking for its chapter (or another heading) again only repeats them.
+        decided = {h["question_id"].split(":")[0] for h in state["history"] if h["question_id"].startswith(("chapter:", "heading:", "subheading:")) and h["answer_id"] not in (NOT_SURE, NONE_OF_THESE)}
         for level, length in (("chapter", 2), ("heading", 4)):
+            if "heading" in decided or "subheading" in decided or (level == "chapter" and "chapter" in decided):
+                continue
             questions.extend(self._choice(state, keys, level, length))
         questions.extend(self._subheading_choice(state, keys))
         return questions
@@ -388,23 +395,33 @@ class DialogueEngine:
         mass: dict[str, float] = {}
         for k in keys:
             mass[k[:length]] = mass.get(k[:length], 0.0) + state["weights"][k]
-        groups = sorted(mass, key=mass.get, reverse=True)[:MAX_CHOICE_OPTIONS]  # type: ignore[arg-type]
-        if len(groups) < 2:
-            return []
-        options = [{"id": g, "label": {"en": plain_wording(self.nomenclature.description(g))}} for g in groups]
-        assignment: dict[str, str | None] = {k: (k[:length] if k[:length] in groups else NONE_OF_THESE) for k in keys}
-        if any(a == NONE_OF_THESE for a in assignment.values()):
-            options.append({"id": NONE_OF_THESE, "label": dict(UI_TEXT[NONE_OF_THESE])})
-        return [Question(f"{level}:{','.join(groups)}", "choice", dict(UI_TEXT["choice"]), options, assignment)]
+        ranked = sorted(mass, key=mass.get, reverse=True)  # type: ignore[arg-type]
+        return self._list_question(level, ranked, keys, length, lambda g: self.nomenclature.description(g))
 
     def _subheading_choice(self, state: Mapping[str, Any], keys: list[str]) -> list[Question]:
         heading = self.best(state)[0][:4]
-        within = [k for k in keys if k.startswith(heading)][:MAX_CHOICE_OPTIONS]
+        within = [k for k in keys if k.startswith(heading)]
         if len(within) < 2:
             return []
-        options = [{"id": k, "label": {"en": plain_wording(self._own_text(k))}} for k in within]
-        assignment: dict[str, str | None] = {k: (k if k in within else None) for k in keys}
-        return [Question(f"subheading:{','.join(within)}", "choice", dict(UI_TEXT["choice"]), options, assignment)]
+        # Candidates outside the heading are not decided by this question (None), those inside are.
+        question = self._list_question("subheading", within, within, 6, self._own_text)
+        for q in question:
+            q.assignment.update({k: None for k in keys if not k.startswith(heading)})
+        return question
+
+    def _list_question(
+        self, level: str, ranked: list[str], keys: list[str], length: int, wording: Callable[[str], str]
+    ) -> list[Question]:
+        """"Which of these best describes it?": all groups if they fit in the options, else the leading ones
+        plus "none of these" (2–6 options before "not sure")."""
+        if len(ranked) < 2:
+            return []
+        groups = ranked if len(ranked) <= MAX_CHOICE_OPTIONS + 1 else ranked[:MAX_CHOICE_OPTIONS]
+        options = [{"id": g, "label": {"en": plain_wording(wording(g))}} for g in groups]
+        assignment: dict[str, str | None] = {k: (k[:length] if k[:length] in groups else NONE_OF_THESE) for k in keys}
+        if len(groups) < len(ranked):
+            options.append({"id": NONE_OF_THESE, "label": dict(UI_TEXT[NONE_OF_THESE])})
+        return [Question(f"{level}:{','.join(groups)}", "choice", dict(UI_TEXT["choice"]), options, assignment)]
 
     def _national_question(self, state: dict[str, Any], hs6: str) -> Question | None:
         national = state.get("national")
