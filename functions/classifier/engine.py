@@ -188,7 +188,7 @@ class ClassifierEngine:
             "evidence": evidence,
         }
 
-    @tracer.capture_method
+    @tracer.capture_method(capture_response=False)
     def classify(self, texts: list[str], top_k: int = 5, lang: str | None = None) -> dict[str, Any]:
         """Response body for validated texts (each text scored on its own: batch-independent)."""
         return {"model_version": self.model_version, "results": [self.decode(self.predict(t), top_k) for t in texts]}
@@ -205,7 +205,10 @@ def get_engine() -> ClassifierEngine:
         with _engine_lock:
             if _engine is None:
                 start = time.perf_counter()
-                engine = ClassifierEngine()
+                from functions.classifier.model_source import resolve_model_dir
+
+                # The baked model, or with CUSTOMS_MODEL_SOURCE=promoted the version the hybrid link promoted.
+                engine = ClassifierEngine(resolve_model_dir(model_dir()))
                 # The national schedule (~0.25 s to parse) loads in the background; the first request that
                 # needs it waits for it rather than every cold start paying for it up front.
                 threading.Thread(target=engine.hs.schedule, name="national-schedule", daemon=True).start()
