@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import threading
 from dataclasses import dataclass, field
 
@@ -22,6 +23,22 @@ from scripts.local.event_router import EventRouter
 from scripts.local.gateway import Gateway
 
 log = logging.getLogger("local-platform")
+
+
+def reset_process_caches() -> None:
+    """Forget every module-level cache of the platform's code (settings, clients, adapters built lazily).
+
+    In Lambda each function's process lives with one configuration; here one process may start platforms on
+    other ports one after another (tests), and no adapter may keep pointing at a stopped emulator."""
+    reset_settings_cache()
+    reset_clients()
+    default_jwt_verifier.cache_clear()
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(("functions.", "customs.")) or module is None:
+            continue
+        for value in list(vars(module).values()):
+            if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", None) == name:
+                value.cache_clear()
 
 
 def _api_request_handler() -> type:
@@ -91,9 +108,7 @@ class LocalPlatform:
         os.environ.update(self.env)
         self.env.update(bootstrap(self.emulator.endpoint_url))
         os.environ.update(self.env)
-        reset_settings_cache()
-        reset_clients()
-        default_jwt_verifier.cache_clear()
+        reset_process_caches()
         self.gateway = Gateway(self.host, self.gateway_port, issuer).start()
         if self.with_api:
             self._start_api()
