@@ -36,6 +36,7 @@ class SmartCustomsStack(Stack):
         state.tables["api_clients"].grant_read_data(classification.api_function.function)
         state.tables["classification_sessions"].grant_read_write_data(classification.api_function.function)
         state.queues["platform_export"].grant_send_messages(classification.api_function.function)
+        state.queues["open_data_events"].grant_send_messages(classification.api_function.function)
         self._classifier_reads_promoted_models(classification.classifier, state)
         self.web = WebFrontend(self, "Web", access_logs=state.access_logs)
         link = HybridLink(self, "HybridLink", state=state, layers=layers, environment=environment)

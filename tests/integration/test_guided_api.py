@@ -62,6 +62,11 @@ def test_a_guided_session_runs_to_a_code_can_be_resumed_and_is_exported(api, pla
     while batch := sqs.receive_message(QueueUrl=platform.env["CUSTOMS_QUEUE_PLATFORM_EXPORT_URL"], MaxNumberOfMessages=10).get("Messages", []):
         exported += [json.loads(m["Body"]) for m in batch]
     assert any(e["type"] == "classification.session_finished" and e["detail"]["session_id"] == session_id for e in exported)
+    # ... and it triggers the open-data statistics rebuild
+    triggers = []
+    while batch := sqs.receive_message(QueueUrl=platform.env["CUSTOMS_QUEUE_OPEN_DATA_EVENTS_URL"], MaxNumberOfMessages=10).get("Messages", []):
+        triggers += [json.loads(m["Body"]) for m in batch]
+    assert any(t.get("source") == "tariff_api" and t["detail"]["session_id"] == session_id for t in triggers)
 
 
 def test_two_racing_answers_cannot_both_apply(api):

@@ -69,9 +69,11 @@ def guided() -> "GuidedService":
     from customs.hs import get_nomenclature
 
     engine = DialogueEngine(get_nomenclature(), lambda hs6: [line_dict(line) for line in schedule().lines_under(hs6)])
-    from customs.events import export_publisher
+    from customs.events import FanOutPublisher, QueueEventPublisher, export_publisher
 
-    return GuidedService(classifier(), DynamoSessionStore(), engine, export_publisher("tariff_api"))
+    # Finished sessions go to the on-premises platform and trigger the open-data statistics rebuild.
+    events = FanOutPublisher(export_publisher("tariff_api"), QueueEventPublisher("tariff_api", "open_data_events"))
+    return GuidedService(classifier(), DynamoSessionStore(), engine, events)
 
 
 def principal_for(headers: Mapping[str, str]) -> Principal:

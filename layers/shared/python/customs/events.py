@@ -46,3 +46,14 @@ class QueueEventPublisher:
 @lru_cache(maxsize=None)
 def export_publisher(source: str) -> QueueEventPublisher:
     return QueueEventPublisher(source)
+
+
+class FanOutPublisher:
+    """Publishes each event to several destinations (e.g. the export queue and the open-data trigger queue)."""
+
+    def __init__(self, *publishers: EventPublisher) -> None:
+        self._publishers = publishers
+
+    def publish(self, event_type: str, detail: dict[str, Any]) -> None:
+        for publisher in self._publishers:
+            publisher.publish(event_type, detail)
