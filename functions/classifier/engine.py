@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from customs.observability import MetricUnit, logger, metrics, tracer
-from functions.classifier.encoder import OnnxEncoder, Scorer
-from functions.classifier.textprep import normalize_query
+from functions.classifier.encoder import OnnxEncoder, Scorer, load_prototypes
+from functions.classifier.lexical import LexicalIndex
+from functions.classifier.textprep import first_segment, normalize_query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_DIR = REPO_ROOT / "model_artifacts" / "classifier"
@@ -134,12 +135,15 @@ class ClassifierEngine:
         self.hs2_codes = sorted({c[:2] for c in self.labels})
         self.hs4_of = np.searchsorted(self.hs4_codes, [c[:4] for c in self.labels])
         self.hs2_of = np.searchsorted(self.hs2_codes, [c[:2] for c in self.labels])
-        prototypes = np.load(folder / "labels_hs6.npy").astype(np.float32)
+        prototypes = load_prototypes(folder)
         exemplars, self.exemplar_rows = _load_exemplars(folder)
         ex_labels = np.array([self.label_index[r["hs6"]] for r in self.exemplar_rows], dtype=np.int64)
         self.scorer = Scorer(
-            prototypes, exemplars, ex_labels, temperature=self.config["temperature"], knn_weight=self.config.get("knn_weight", 0.0)
+            prototypes, exemplars, ex_labels, temperature=self.config["temperature"], knn_weight=self.config.get("knn_weight", 0.0),
+            segment_weight=self.config.get("segment_weight", 0.0), lexical_weight=self.config.get("lexical_weight", 0.0),
         )
+        lexical_path = folder / "lexical.npz"
+        self.lexical = LexicalIndex.load(lexical_path) if lexical_path.exists() and self.scorer.lexical_weight else None
         self.encoder = OnnxEncoder(folder / "model.int8.onnx", folder / "tokenizer.json", threads=threads)
         self.hs = _HsInfo()
 
@@ -149,7 +153,10 @@ class ClassifierEngine:
         text = normalize_query(text)
         q = self.encoder.encode(text)
         fused, rows, sims = self.scorer.fused(q)
-        probs = self.scorer.softmax(fused)
+        segment = first_segment(text) if self.scorer.segment_weight else None
+        segment_fused = self.scorer.fused(self.encoder.encode(segment))[0] if segment else None
+        lexical = self.lexical.scores(text) if self.lexical is not None else None
+        probs = self.scorer.softmax(self.scorer.combine(fused, segment_fused, lexical))
         if len(rows):
             best = np.argsort(-sims)[:EVIDENCE_LIMIT]
             rows, sims = rows[best], sims[best]

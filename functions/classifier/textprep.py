@@ -21,3 +21,16 @@ def normalize_query(text: str) -> str:
 def has_content(text: str) -> bool:
     """True when the text has at least one letter or digit (not only symbols/punctuation)."""
     return any(ch.isalnum() for ch in text)
+
+
+_SEGMENT_SPLIT = re.compile(r"\s*[;|\n]+\s*")
+
+
+def first_segment(text: str) -> str | None:
+    """The first field of a structured declaration ("Frozen tuna; BRAND X; MODEL 12; VIETNAM" -> "Frozen
+    tuna"): declarations put the goods description first and brand/model/origin after it. None when the
+    text has a single field or its first field has no letter."""
+    parts = [part for part in _SEGMENT_SPLIT.split(text) if part]
+    if len(parts) < 2 or not any(ch.isalpha() for ch in parts[0]):
+        return None
+    return parts[0]

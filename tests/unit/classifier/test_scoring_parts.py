@@ -1,0 +1,89 @@
+"""The scoring parts around the encoder: the lexical index, the first declaration field, the score combination
+and the int8 label vectors. Small synthetic data, so each property is checked on its own."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from functions.classifier.encoder import Scorer, load_prototypes, quantize_rows, save_prototypes
+from functions.classifier.lexical import LexicalIndex, terms
+from functions.classifier.textprep import first_segment
+
+TEXTS = [
+    "frozen yellowfin tuna", "yellowfin tuna frozen whole", "frozen skipjack tuna",
+    "brake pads for passenger cars", "disc brake pad set",
+    "cotton t-shirt knitted", "men's knitted cotton t-shirt",
+]
+LABELS = [0, 0, 1, 2, 2, 3, 3]
+
+
+@pytest.fixture(scope="module")
+def index() -> LexicalIndex:
+    return LexicalIndex.build(TEXTS, LABELS, n_labels=5, min_df=1)
+
+
+def test_terms_are_words_and_word_pairs():
+    assert terms("Frozen Tuna, whole") == ["frozen", "tuna", "whole", "frozen tuna", "tuna whole"]
+
+
+def test_lexical_scores_rank_the_label_sharing_rare_words(index):
+    # Given a query that shares "yellowfin" only with label 0
+    scores = index.scores("YELLOWFIN TUNA; BRAND X; VIETNAM")
+    # Then label 0 ranks first, the other tuna label second, unrelated labels score nothing
+    assert scores.argmax() == 0
+    assert scores[1] > 0 and scores[2] == 0 and scores[4] == 0
+    assert 0 < scores.max() <= 1.0 + 1e-6
+
+
+def test_lexical_scores_zero_without_known_terms(index):
+    assert not index.scores("zzqx 12345-AB").any()
+
+
+def test_lexical_round_trip(index, tmp_path):
+    index.save(tmp_path / "lexical.npz")
+    loaded = LexicalIndex.load(tmp_path / "lexical.npz")
+    for query in ("disc brake pad", "knitted t-shirt", "tuna"):
+        np.testing.assert_allclose(loaded.scores(query), index.scores(query), atol=2e-3)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Frozen tuna; BRAND; VIETNAM", "Frozen tuna"),
+        ("Other footwear ; MS620BL", "Other footwear"),
+        ("Projector | XJF210WN", "Projector"),
+        ("portable monitor", None),  # a single field
+        ("12345; frozen tuna", None),  # first field without a letter
+        ("; ;", None),
+    ],
+)
+def test_first_segment(text, expected):
+    assert first_segment(text) == expected
+
+
+def test_combine_averages_the_first_field_and_adds_the_lexical_score():
+    scorer = Scorer(np.eye(3, dtype=np.float32), None, None, segment_weight=1.0, lexical_weight=0.5)
+    full, segment, lexical = np.array([0.2, 0.6, 0.1]), np.array([0.8, 0.2, 0.1]), np.array([0.0, 0.0, 0.4])
+    np.testing.assert_allclose(scorer.combine(full, segment, lexical), [0.5, 0.4, 0.3])
+    # A single-field text has no segment score: the full-text scores stay on their own scale
+    np.testing.assert_allclose(scorer.combine(full, None, None), full)
+
+
+def test_combine_with_zero_weights_is_the_plain_score():
+    scorer = Scorer(np.eye(3, dtype=np.float32), None, None)
+    full = np.array([0.2, 0.6, 0.1])
+    np.testing.assert_allclose(scorer.combine(full, np.ones(3), np.ones(3)), full)
+
+
+def test_int8_label_vectors_keep_cosines(tmp_path):
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(50, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    restored = save_prototypes(tmp_path, vectors)
+    np.testing.assert_array_equal(load_prototypes(tmp_path), restored)
+    assert np.load(tmp_path / "labels_hs6.npy").dtype == np.int8
+    query = vectors[7]
+    assert np.abs(restored @ query - vectors @ query).max() < 0.01
+    q, scales = quantize_rows(vectors)
+    assert q.dtype == np.int8 and scales.shape == (50,)
