@@ -59,7 +59,17 @@ TEXTS = [
     "office chair with swivel base and adjustable height, upholstered",
     "USB-C charging cable 1 m",
     "disposable nitrile examination gloves",
+    # Declaration-shaped (description; brand/model; origin): the engine also encodes the first field of these.
+    "Frozen shrimp; VANNAMEI HLSO 31/40; VIETNAM",
+    "Other articles of plastics; CABLE CLIP; CC-220; CHINA",
+    "Brake pad for passenger car; FRONT PAD SET; 58101-XXXXX",
+    "Wireless earphones ; BT-500 ; KOREA",
+    "Instant noodles; SPICY RAMEN 120g x 40; For food; KOREA",
+    "Parts of pumps; IMPELLER 250MM; JAPAN",
+    "Knitted cotton T-shirt for men; MT-101; BANGLADESH",
+    "Lubricating oil; ENGINE OIL 5W-30 4L; SINGAPORE",
 ]
+MULTI_FIELD = {t for t in TEXTS if ";" in t}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -146,12 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     engine = ClassifierEngine(folder, threads=1)
     for t in TEXTS:
         engine.classify([t])
-    lat, enc_lat = [], []
+    lat, enc_lat, multi_lat = [], [], []
     for i in range(args.iters):
         t = TEXTS[i % len(TEXTS)]
         s = time.perf_counter()
         engine.classify([t], top_k=5)
         lat.append((time.perf_counter() - s) * 1000)
+        if t in MULTI_FIELD:
+            multi_lat.append(lat[-1])
         s = time.perf_counter()
         engine.encoder.encode(t)
         enc_lat.append((time.perf_counter() - s) * 1000)
@@ -180,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         "model_version": engine.model_version,
         "p50_ms": round(statistics.median(lat), 2),
         "p99_ms": round(percentile(lat, 99), 2),
+        "multi_field_p50_ms": round(statistics.median(multi_lat), 2),
+        "multi_field_p99_ms": round(percentile(multi_lat, 99), 2),
         "batch16_ms": round(statistics.median(batch_lat), 1),
         "encoder_int8_p50_ms": round(enc_p50, 2),
         "encoder_int8_p99_ms": round(percentile(enc_lat, 99), 2),

@@ -332,8 +332,12 @@ def main(argv=None) -> int:
     ap.add_argument("--augment", type=float, default=0.3, help="share of training texts given declaration-style noise")
     ap.add_argument("--compose", type=float, default=0.25,
                     help="share of training texts replaced by a synthetic declaration of the same label (DeclarationComposer)")
+    ap.add_argument("--segment-weight", type=float, default=1.0,
+                    help="weight of the first declaration field's scores, averaged with the whole text's (fixed, not fitted:"
+                         " the synthetic calibration noise is easier than real trailing fields, see docs/model.md)")
+    ap.add_argument("--train-embeddings", action="store_true", help="fine-tune the word-embedding matrix too (default: frozen)")
     ap.add_argument("--init-from", default="", help="warm start: load encoder and heads from this checkpoint before training")
-    ap.add_argument("--max-exemplars", type=int, default=18500, help="size of the k-NN index (keeps the artifacts under 30 MB); 0 = all")
+    ap.add_argument("--max-exemplars", type=int, default=14000, help="size of the k-NN/evidence index (keeps the artifacts under 30 MB); 0 = all")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--keep-vocab", type=int, default=8000, help="most frequent WordPieces always kept when pruning (0 = no pruning)")
     ap.add_argument("--threads", type=int, default=2)
@@ -398,12 +402,16 @@ def main(argv=None) -> int:
     W4 = torch.nn.Parameter(torch.from_numpy(encode_torch(encoder, tokenizer, [h4[c] for c in hs4_codes], desc="init hs4 head")))
     W2 = torch.nn.Parameter(torch.from_numpy(encode_torch(encoder, tokenizer, [h2[c] for c in hs2_codes], desc="init hs2 head")))
 
-    # Embedding matrix frozen (speed; keeps rare-token embeddings as pretrained); the rest fine-tuned.
-    encoder.backbone.embeddings.word_embeddings.weight.requires_grad_(False)
-    enc_params = [p for p in encoder.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(
-        [{"params": enc_params, "lr": args.lr, "weight_decay": 0.01}, {"params": [W6, W4, W2], "lr": args.head_lr, "weight_decay": 0.0}]
-    )
+    # By default the word-embedding matrix stays frozen (speed; rare-token embeddings stay as pretrained).
+    # --train-embeddings tunes it too, without weight decay, so tokens absent from the training texts
+    # (no gradient) keep their pretrained vectors.
+    word_embeddings = encoder.backbone.embeddings.word_embeddings.weight
+    word_embeddings.requires_grad_(args.train_embeddings)
+    enc_params = [p for p in encoder.parameters() if p.requires_grad and p is not word_embeddings]
+    groups = [{"params": enc_params, "lr": args.lr, "weight_decay": 0.01}, {"params": [W6, W4, W2], "lr": args.head_lr, "weight_decay": 0.0}]
+    if args.train_embeddings:
+        groups.append({"params": [word_embeddings], "lr": args.lr, "weight_decay": 0.0})
+    opt = torch.optim.AdamW(groups)
     warm = max(1, args.steps // 20)
     train_start = [time.time()]
 
@@ -471,7 +479,7 @@ def main(argv=None) -> int:
             loss = F.cross_entropy(l6, y6, label_smoothing=0.05) + 0.5 * F.cross_entropy(l4, i4[y6]) + 0.25 * F.cross_entropy(l2, i2[y6])
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(enc_params, 1.0)
+            torch.nn.utils.clip_grad_norm_(enc_params + ([word_embeddings] if args.train_embeddings else []), 1.0)
             opt.step()
             sched.step()
             ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
@@ -631,13 +639,13 @@ def main(argv=None) -> int:
         sc = Scorer(w6f, ex_emb.astype(np.float32), ex_labels, knn_weight=knn_w)
         full = np.stack([sc.fused(q)[0] for q in cal_q])
         seg = {i: sc.fused(q)[0] for i, q in seg_q.items()}
-        for seg_w in (0.0, 0.5, 1.0, 2.0):
+        for seg_w in sorted({0.0, args.segment_weight}):
             for lex_w in (0.0, 0.1, 0.2, 0.3, 0.5):
                 sc.segment_weight, sc.lexical_weight = seg_w, lex_w
                 fz = np.stack([sc.combine(full[i], seg.get(i), cal_lex[i]) for i in range(len(cal_texts))])
                 temp, nll, acc = best_temperature(fz)
                 results[(knn_w, seg_w, lex_w)] = (nll, acc, temp)
-                if best is None or nll < best[0]:
+                if seg_w == args.segment_weight and (best is None or nll < best[0]):
                     best = (nll, knn_w, seg_w, lex_w, temp, acc)
     nll, knn_w, seg_w, lex_w, temp, acc = best
     sc = Scorer(w6f, ex_emb.astype(np.float32), ex_labels, temperature=temp, knn_weight=knn_w, segment_weight=seg_w, lexical_weight=lex_w)
@@ -649,6 +657,7 @@ def main(argv=None) -> int:
     ece = float(sum(abs(correct[bins == b].mean() - conf[bins == b].mean()) * (bins == b).mean() for b in range(10) if (bins == b).any()))
     ablation = {name: round(results[key][1] * 100, 2) for name, key in
                 {"label_vectors_only": (0.0, 0.0, 0.0), "plus_knn": (knn_w, 0.0, 0.0), "plus_first_field": (knn_w, seg_w, 0.0),
+                 "without_first_field": (knn_w, 0.0, lex_w),
                  "chosen": (knn_w, seg_w, lex_w)}.items()}
     print(f"[calib] knn_weight={knn_w} segment_weight={seg_w} lexical_weight={lex_w} temperature={temp:.4f} "
           f"calibration NLL={nll:.3f} HS6@1={acc*100:.1f}% ECE={ece:.3f}", flush=True)

@@ -6,8 +6,13 @@ TF-IDF match over each label's training texts puts them back. Built by ``scripts
 same training rows as the model (never from evaluation data) and stored as ``lexical.npz``; numpy only, so the
 serving image needs nothing more.
 
-Each HS6 label is one "document": the sum of the sublinear TF-IDF vectors of its training texts, L2-normalised
-(a centroid). A query's score for a label is the cosine between the query's TF-IDF vector and that centroid.
+Two views of the same TF-IDF vectors, and a label's score is the larger of the two:
+- centroid: each HS6 label is one "document", the sum of the L2-normalised sublinear TF-IDF vectors of its training
+  texts, L2-normalised again; the score is the cosine of the query to it;
+- short rows: the best cosine of the query to one of the label's short training texts (trade names and own-line
+  tariff texts of at most ``SHORT_ROW_WORDS`` words). Without it a one-word query such as "bicycle" matches the
+  label whose texts all repeat the word ("bicycle saddle", "bicycle chain", ...: parts) better than the label
+  that holds the word on its own.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 _TOKEN = re.compile(r"[a-z0-9]+")
+SHORT_ROW_WORDS = 8
 
 
 def terms(text: str) -> list[str]:
@@ -41,7 +47,8 @@ class LexicalIndex:
     """Term -> (labels, weights) postings of the label centroids, plus the idf of each term."""
 
     def __init__(self, vocab: Sequence[str], idf: np.ndarray, indptr: np.ndarray, labels: np.ndarray, weights: np.ndarray,
-                 n_labels: int) -> None:
+                 n_labels: int, row_indptr: np.ndarray | None = None, row_ids: np.ndarray | None = None,
+                 row_weights: np.ndarray | None = None, row_labels: np.ndarray | None = None) -> None:
         self.vocab = {t: i for i, t in enumerate(vocab)}
         self.terms = list(vocab)
         self.idf = np.asarray(idf, dtype=np.float32)
@@ -49,6 +56,10 @@ class LexicalIndex:
         self.labels = np.asarray(labels, dtype=np.int64)
         self.weights = np.asarray(weights, dtype=np.float32)
         self.n_labels = int(n_labels)
+        self.row_indptr = np.asarray(row_indptr if row_indptr is not None else np.zeros(len(self.terms) + 1), dtype=np.int64)
+        self.row_ids = np.asarray(row_ids if row_ids is not None else [], dtype=np.int64)
+        self.row_weights = np.asarray(row_weights if row_weights is not None else [], dtype=np.float32)
+        self.row_labels = np.asarray(row_labels if row_labels is not None else [], dtype=np.int64)
 
     # ------------------------------------------------------------------ scoring
     def query_vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -59,12 +70,23 @@ class LexicalIndex:
         return ids, w / max(float(np.linalg.norm(w)), 1e-12)
 
     def scores(self, text: str) -> np.ndarray:
-        """Cosine of the text to every label centroid (zeros when no known term)."""
+        """Per label, the larger of the cosine to its centroid and the best cosine to one of its short rows
+        (zeros when the text has no known term)."""
         out = np.zeros(self.n_labels, dtype=np.float32)
         ids, w = self.query_vector(text)
+        if not len(ids):
+            return out
         for term_id, weight in zip(ids, w):
             lo, hi = self.indptr[term_id], self.indptr[term_id + 1]
             out[self.labels[lo:hi]] += weight * self.weights[lo:hi]
+        spans = [(self.row_indptr[t], self.row_indptr[t + 1], weight) for t, weight in zip(ids, w)]
+        spans = [(lo, hi, weight) for lo, hi, weight in spans if hi > lo]
+        if spans:
+            rows = np.concatenate([self.row_ids[lo:hi] for lo, hi, _ in spans])
+            vals = np.concatenate([weight * self.row_weights[lo:hi] for lo, hi, weight in spans])
+            touched, inverse = np.unique(rows, return_inverse=True)
+            row_scores = np.bincount(inverse, weights=vals).astype(np.float32)
+            np.maximum.at(out, self.row_labels[touched], row_scores)
         return out
 
     # ------------------------------------------------------------------ build / save / load
@@ -80,15 +102,34 @@ class LexicalIndex:
         idf = np.array([math.log((1 + n_docs) / (1 + df[t])) + 1.0 for t in vocab], dtype=np.float32)
         # Per-label sum of L2-normalised sublinear TF-IDF row vectors, then L2-normalised (the centroid).
         acc: list[dict[int, float]] = [dict() for _ in range(n_labels)]
+        def row_vector(text: str) -> tuple[np.ndarray, np.ndarray]:
+            """The text's normalised TF-IDF entries on the vocabulary. The norm counts the rare terms left out
+            of the vocabulary too, so "bicycle mudguards" (with "mudguards" rare) is not taken for "bicycle"."""
+            counts = Counter(terms(text))
+            ids = np.array([index[t] for t in counts if t in index], dtype=np.int64)
+            all_w = {t: (1.0 + math.log(c)) * (math.log((1 + n_docs) / (1 + df[t])) + 1.0) for t, c in counts.items()}
+            norm = math.sqrt(sum(v * v for v in all_w.values()))
+            w = np.array([all_w[t] for t in counts if t in index], dtype=np.float32) / max(norm, 1e-12)
+            return ids, w
+
         for text, label in zip(texts, label_ids):
-            ids, tf = _tf(text, index)
+            ids, w = row_vector(text)
             if not len(ids):
                 continue
-            w = tf * idf[ids]
-            w /= max(float(np.linalg.norm(w)), 1e-12)
             bucket = acc[label]
             for i, v in zip(ids.tolist(), w.tolist()):
                 bucket[i] = bucket.get(i, 0.0) + v
+        row_postings: list[list[tuple[int, float]]] = [[] for _ in vocab]
+        row_labels: list[int] = []
+        for text, label in zip(texts, label_ids):
+            if len(text.split()) > SHORT_ROW_WORDS:
+                continue
+            ids, w = row_vector(text)
+            if not len(ids):
+                continue
+            for i, v in zip(ids.tolist(), w.tolist()):
+                row_postings[i].append((len(row_labels), v))
+            row_labels.append(label)
         postings: list[list[tuple[int, float]]] = [[] for _ in vocab]
         for label, bucket in enumerate(acc):
             if not bucket:
@@ -100,7 +141,11 @@ class LexicalIndex:
         indptr[1:] = np.cumsum([len(p) for p in postings])
         labels = np.array([lab for p in postings for lab, _ in p], dtype=np.int64)
         weights = np.array([w for p in postings for _, w in p], dtype=np.float32)
-        return cls(vocab, idf, indptr, labels, weights, n_labels)
+        row_indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        row_indptr[1:] = np.cumsum([len(p) for p in row_postings])
+        row_ids = np.array([r for p in row_postings for r, _ in p], dtype=np.int64)
+        row_weights = np.array([w for p in row_postings for _, w in p], dtype=np.float32)
+        return cls(vocab, idf, indptr, labels, weights, n_labels, row_indptr, row_ids, row_weights, np.array(row_labels, dtype=np.int64))
 
     def save(self, path: str | Path) -> None:
         np.savez_compressed(
@@ -111,10 +156,15 @@ class LexicalIndex:
             labels=self.labels.astype(np.uint16 if self.n_labels < 65536 else np.uint32),
             weights=self.weights.astype(np.float16),
             n_labels=np.array(self.n_labels),
+            row_indptr=self.row_indptr.astype(np.uint32),
+            row_ids=self.row_ids.astype(np.uint32),
+            row_weights=self.row_weights.astype(np.float16),
+            row_labels=self.row_labels.astype(np.uint16 if self.n_labels < 65536 else np.uint32),
         )
 
     @classmethod
     def load(cls, path: str | Path) -> "LexicalIndex":
         with np.load(path) as z:
             vocab = str(z["vocab"]).split("\n")
-            return cls(vocab, z["idf"], z["indptr"], z["labels"], z["weights"], int(z["n_labels"]))
+            rows = {k: z[k] for k in ("row_indptr", "row_ids", "row_weights", "row_labels")} if "row_ids" in z.files else {}
+            return cls(vocab, z["idf"], z["indptr"], z["labels"], z["weights"], int(z["n_labels"]), **rows)

@@ -87,3 +87,24 @@ def test_int8_label_vectors_keep_cosines(tmp_path):
     assert np.abs(restored @ query - vectors @ query).max() < 0.01
     q, scales = quantize_rows(vectors)
     assert q.dtype == np.int8 and scales.shape == (50,)
+
+
+def test_a_word_on_its_own_beats_a_label_that_repeats_it_as_context():
+    # Given one label holding "bicycle" itself and another whose texts all say "bicycle <part>"
+    texts = ["bicycle", "mountain bike", "road bike with 21 gears", "bicycle saddle", "bicycle chain", "bicycle pedal",
+             "bicycle brake lever", "bicycle frame"]
+    index = LexicalIndex.build(texts, [0, 0, 0, 1, 1, 1, 1, 1], n_labels=2, min_df=1)
+    # The centroid alone prefers the parts label (every one of its texts repeats the word) ...
+    centroid_only = LexicalIndex(index.terms, index.idf, index.indptr, index.labels, index.weights, 2)
+    assert centroid_only.scores("bicycle").argmax() == 1
+    # ... the short-row match puts the bicycle itself first, while a part name still goes to the parts label
+    assert index.scores("bicycle").argmax() == 0
+    assert index.scores("bicycle saddle with springs").argmax() == 1
+
+
+def test_rare_words_left_out_of_the_vocabulary_still_count_in_a_row_length():
+    # "mudguards" appears once (below min_df): the row must not turn into a plain "bicycle"
+    texts = ["bicycle", "bicycle", "bicycle mudguards", "bicycle saddle", "bicycle saddle"]
+    index = LexicalIndex.build(texts, [0, 0, 1, 1, 1], n_labels=2, min_df=2)
+    assert "mudguards" not in index.vocab
+    assert index.scores("bicycle").argmax() == 0
