@@ -327,10 +327,10 @@ def main(argv=None) -> int:
     ap.add_argument("--lr", type=float, default=6e-5)
     ap.add_argument("--head-lr", type=float, default=3e-3)
     ap.add_argument("--scale", type=float, default=25.0, help="cosine logit scale during training")
-    ap.add_argument("--names-weight", type=float, default=3.0, help="sampling weight of commercial names rows")
+    ap.add_argument("--names-weight", type=float, default=2.0, help="sampling weight of commercial names rows")
     ap.add_argument("--holdout", type=float, default=0.04)
     ap.add_argument("--augment", type=float, default=0.3, help="share of training texts given declaration-style noise")
-    ap.add_argument("--compose", type=float, default=0.25,
+    ap.add_argument("--compose", type=float, default=0.15,
                     help="share of training texts replaced by a synthetic declaration of the same label (DeclarationComposer)")
     ap.add_argument("--segment-weight", type=float, default=1.0,
                     help="weight of the first declaration field's scores, averaged with the whole text's (fixed, not fitted:"
