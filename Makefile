@@ -72,11 +72,12 @@ train: $(TRAIN_STAMP)
 # The served model's recipe: three runs, each warm-started from the previous checkpoint (about 100 min on
 # 2 CPU cores in all; see docs/model.md). `make train` is the single-run (<= 60 min) version of the same recipe.
 train-staged: $(TRAIN_STAMP)
-	$(TRAIN_VENV)/bin/python scripts/train_classifier.py --out build/clf_stage1 --checkpoint build/classifier/stage1.pt
+	$(TRAIN_VENV)/bin/python scripts/train_classifier.py --steps 1800 --max-minutes 24 --lr 6e-5 --head-lr 3e-3 --compose 0 \
+		--names-weight 3 --no-train-embeddings --out build/clf_stage1 --checkpoint build/classifier/stage1.pt
 	$(TRAIN_VENV)/bin/python scripts/train_classifier.py --init-from build/classifier/stage1.pt --steps 2400 --max-minutes 35 \
-		--lr 5e-5 --head-lr 2e-3 --train-embeddings --out build/clf_stage2 --checkpoint build/classifier/stage2.pt
+		--lr 5e-5 --head-lr 2e-3 --out build/clf_stage2 --checkpoint build/classifier/stage2.pt
 	$(TRAIN_VENV)/bin/python scripts/train_classifier.py --init-from build/classifier/stage2.pt --steps 2000 --max-minutes 30 \
-		--lr 4e-5 --head-lr 1.5e-3 --train-embeddings --checkpoint build/classifier/checkpoint.pt
+		--lr 4e-5 --head-lr 1.5e-3 --checkpoint build/classifier/checkpoint.pt
 
 evaluate-classifier: venv
 	$(PY) scripts/evaluate.py --input ../shared/data/eval/kr-customs-cases/kr_cases_dev.jsonl --report build/eval/kr_cases_dev
