@@ -539,7 +539,7 @@ def main(argv=None) -> int:
     quantize_dynamic(str(fp32_path), str(int8_path), per_channel=True, weight_type=QuantType.QInt8)
 
     # Label head (fp16, normalised) and label map.
-    from functions.classifier.encoder import save_prototypes
+    from functions.classifier.encoder import quantize_rows, save_prototypes
 
     for stale in ("labels_hs6.npy", "labels_hs6_scales.npy", "lexical.npz"):
         (out / stale).unlink(missing_ok=True)
@@ -563,11 +563,10 @@ def main(argv=None) -> int:
     if args.max_exemplars and len(ex_rows) > args.max_exemplars:
         ex_rows = sorted(ex_rows, key=lambda r: (r["source"] != "commercial-names", rng.random()))[: args.max_exemplars]
     ex_emb = np.stack([served.encode(normalize_query(r["text"])) for r in tqdm(ex_rows, desc="index (int8)", mininterval=5)])
-    scales = np.maximum(np.abs(ex_emb).max(1), 1e-8) / 127.0
-    ex_q = np.clip(np.round(ex_emb / scales[:, None]), -127, 127).astype(np.int8)
+    ex_q, scales = quantize_rows(ex_emb)
     np.save(out / "exemplars.npy", ex_q)
-    np.save(out / "exemplar_scales.npy", scales.astype(np.float32))
-    ex_emb = ex_q.astype(np.float32) * scales.astype(np.float32)[:, None]  # what the engine loads
+    np.save(out / "exemplar_scales.npy", scales)
+    ex_emb = ex_q.astype(np.float32) * scales[:, None]  # what the engine loads
     with gzip.open(out / "exemplars.jsonl.gz", "wt", encoding="utf-8", compresslevel=9) as fh:
         for r in ex_rows:
             fh.write(json.dumps({"text": r["text"], "hs6": r["hs6"], "source": r["source"]}, ensure_ascii=False) + "\n")

@@ -1,7 +1,7 @@
 """Lexical (word and word-pair) scorer fused with the neural scores.
 
-Why: the int8 MiniLM encoder keeps its word embeddings frozen, so rare but decisive words (a species, a chemical,
-a part name that appears verbatim in the tariff or the trade-names index) weigh less than they should. A sparse
+Why: the small MiniLM encoder blurs rare but decisive words (a species, a chemical, a part name that appears
+verbatim in the tariff or the trade-names index), so they weigh less than they should. A sparse
 TF-IDF match over each label's training texts puts them back. Built by ``scripts/train_classifier.py`` from the
 same training rows as the model (never from evaluation data) and stored as ``lexical.npz``; numpy only, so the
 serving image needs nothing more.
@@ -112,6 +112,8 @@ class LexicalIndex:
             w = np.array([all_w[t] for t in counts if t in index], dtype=np.float32) / max(norm, 1e-12)
             return ids, w
 
+        row_postings: list[list[tuple[int, float]]] = [[] for _ in vocab]
+        row_labels: list[int] = []
         for text, label in zip(texts, label_ids):
             ids, w = row_vector(text)
             if not len(ids):
@@ -119,17 +121,10 @@ class LexicalIndex:
             bucket = acc[label]
             for i, v in zip(ids.tolist(), w.tolist()):
                 bucket[i] = bucket.get(i, 0.0) + v
-        row_postings: list[list[tuple[int, float]]] = [[] for _ in vocab]
-        row_labels: list[int] = []
-        for text, label in zip(texts, label_ids):
-            if len(text.split()) > SHORT_ROW_WORDS:
-                continue
-            ids, w = row_vector(text)
-            if not len(ids):
-                continue
-            for i, v in zip(ids.tolist(), w.tolist()):
-                row_postings[i].append((len(row_labels), v))
-            row_labels.append(label)
+            if len(text.split()) <= SHORT_ROW_WORDS:
+                for i, v in zip(ids.tolist(), w.tolist()):
+                    row_postings[i].append((len(row_labels), v))
+                row_labels.append(label)
         postings: list[list[tuple[int, float]]] = [[] for _ in vocab]
         for label, bucket in enumerate(acc):
             if not bucket:
