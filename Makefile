@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export AWS_DEFAULT_REGION ?= us-east-1
 
 
-.PHONY: train train-staged evaluate-classifier bench-classifier
+.PHONY: train train-staged pack-device export-device evaluate-classifier bench-classifier
 .PHONY: venv run test test-unit test-integration test-infra test-e2e synth lint-cfn token package-layer corpus clean
 
 venv: $(STAMP)
@@ -78,6 +78,18 @@ train-staged: $(TRAIN_STAMP)
 		--lr 5e-5 --head-lr 2e-3 --out build/clf_stage2 --checkpoint build/classifier/stage2.pt
 	$(TRAIN_VENV)/bin/python scripts/train_classifier.py --init-from build/classifier/stage2.pt --steps 2000 --max-minutes 30 \
 		--lr 4e-5 --head-lr 1.5e-3 --checkpoint build/classifier/checkpoint.pt
+
+# The served model (run A, docs/model.md "Round 3"): one 6-minute run from the base model on a GPU machine.
+# 1. here: pack what the run needs (~19 MB: pruned base model as int8 rows, English corpus rows, HS 2022 text);
+# 2. there (PyTorch, no network): `bash scripts/device_train.sh 6` with build/device_pack carried, fp16 shards
+#    of the better of two runs come back (held-out HS6@1 decides); 3. here: join the shards and export on the CPU.
+pack-device: $(TRAIN_STAMP)
+	$(TRAIN_VENV)/bin/python scripts/pack_device_training.py
+
+export-device: $(TRAIN_STAMP)
+	$(TRAIN_VENV)/bin/python scripts/pack_device_training.py --unpack $(SHARDS) --checkpoint build/classifier/checkpoint.pt
+	$(TRAIN_VENV)/bin/python scripts/train_classifier.py --from-checkpoint --checkpoint build/classifier/checkpoint.pt \
+		--base-dir build/device_pack/base --batch 256 --train-max-len 48
 
 evaluate-classifier: venv
 	$(PY) scripts/evaluate.py --input ../shared/data/eval/kr-customs-cases/kr_cases_dev.jsonl --report build/eval/kr_cases_dev

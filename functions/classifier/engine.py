@@ -21,7 +21,7 @@ import numpy as np
 from customs.observability import MetricUnit, logger, metrics, tracer
 from functions.classifier.encoder import OnnxEncoder, Scorer, load_prototypes
 from functions.classifier.lexical import LexicalIndex
-from functions.classifier.textprep import first_segment, normalize_query
+from functions.classifier.textprep import expand_abbreviations, first_segment, normalize_query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_DIR = REPO_ROOT / "model_artifacts" / "classifier"
@@ -151,11 +151,12 @@ class ClassifierEngine:
     def predict(self, text: str) -> Prediction:
         """Probabilities for one text (normalised here; idempotent on already normalised text)."""
         text = normalize_query(text)
-        q = self.encoder.encode(text)
+        readable = expand_abbreviations(text)  # scored in full words; the response keeps the user's text
+        q = self.encoder.encode(readable)
         fused, rows, sims = self.scorer.fused(q)
-        segment = first_segment(text) if self.scorer.segment_weight else None
+        segment = first_segment(readable) if self.scorer.segment_weight else None
         segment_fused = self.scorer.fused(self.encoder.encode(segment))[0] if segment else None
-        lexical = self.lexical.scores(text) if self.lexical is not None else None
+        lexical = self.lexical.scores(readable) if self.lexical is not None else None
         probs = self.scorer.softmax(self.scorer.combine(fused, segment_fused, lexical))
         if len(rows):
             best = np.argsort(-sims)[:EVIDENCE_LIMIT]

@@ -23,6 +23,23 @@ def has_content(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
+# Abbreviations of parts catalogues and declarations ("BRKT ASSY-FR BUMPER LH"), written out so the encoder and the
+# lexical scorer, trained on full words, can read them. Only unambiguous catalogue forms are listed.
+_ABBREVIATIONS = {
+    "assy": "assembly", "ass'y": "assembly", "brkt": "bracket", "mtg": "mounting", "reinf": "reinforcement",
+    "upr": "upper", "lwr": "lower", "inr": "inner", "otr": "outer", "hsg": "housing", "gskt": "gasket", "pnl": "panel",
+    "cvr": "cover", "mldg": "moulding", "compl": "complete", "lh": "left", "rh": "right", "fr": "front", "rr": "rear",
+    "ctrl": "control", "cyl": "cylinder", "conn": "connector", "w/strip": "weatherstrip", "t/gate": "tailgate",
+}
+_ABBREVIATION_RE = re.compile(
+    r"(?<![\w/'])(" + "|".join(re.escape(k) for k in sorted(_ABBREVIATIONS, key=len, reverse=True)) + r")(?![\w/']|-\d)", re.IGNORECASE)
+
+
+def expand_abbreviations(text: str) -> str:
+    """Write out parts-catalogue abbreviations ("BRKT ASSY-FR" -> "bracket assembly-front")."""
+    return _ABBREVIATION_RE.sub(lambda m: _ABBREVIATIONS[m.group(1).lower()], text)
+
+
 _SEGMENT_SPLIT = re.compile(r"\s*[;|\n]+\s*")
 
 

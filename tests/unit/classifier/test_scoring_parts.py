@@ -8,7 +8,7 @@ import pytest
 
 from functions.classifier.encoder import Scorer, load_prototypes, quantize_rows, save_prototypes
 from functions.classifier.lexical import LexicalIndex, terms
-from functions.classifier.textprep import first_segment
+from functions.classifier.textprep import expand_abbreviations, first_segment
 
 TEXTS = [
     "frozen yellowfin tuna", "yellowfin tuna frozen whole", "frozen skipjack tuna",
@@ -60,6 +60,20 @@ def test_lexical_round_trip(index, tmp_path):
 )
 def test_first_segment(text, expected):
     assert first_segment(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("BRKT ASSY-FR BUMPER LH", "bracket assembly-front BUMPER left"),
+        ("W/STRIP-RR DOOR RH; 83220-XXXXX", "weatherstrip-rear DOOR right; 83220-XXXXX"),
+        ("ASS'Y, HSG", "assembly, housing"),
+        ("FR-4 laminate sheet", "FR-4 laminate sheet"),  # a grade, not "front"
+        ("Assyrian rug; lhasa apso figurine", "Assyrian rug; lhasa apso figurine"),  # only whole words
+    ],
+)
+def test_expand_abbreviations_writes_out_catalogue_forms(text, expected):
+    assert expand_abbreviations(text) == expected
 
 
 def test_combine_averages_the_first_field_and_adds_the_lexical_score():

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Training on a lent GPU machine (PyTorch there; no base model, shared data or corpus): two runs of the same
+# recipe side by side on the one GPU, from the pack of scripts/pack_device_training.py; the one with the
+# better held-out HS6@1 (mean of plain and catalogue-style held-out names) comes back in $OUT as fp16 shards.
+# Usage (device): bash scripts/device_train.sh MINUTES   (carry build/device_pack)
+set -uo pipefail
+minutes=${1:-6}
+out=${OUT:-build/device_out}
+mkdir -p "$out" /tmp/run_a /tmp/run_b
+export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
+common=(--base-dir build/device_pack/base --corpus build/device_pack/corpus.jsonl.gz --shared-data build/device_pack/shared
+        --train-only --device "${DEVICE:-cuda}" --steps 20000 --max-minutes "$minutes" --train-max-len 48 --threads 4 --head-lr 3e-3)
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
+${PYTHON:-python3} scripts/train_classifier.py "${common[@]}" --batch 256 --lr 1e-4 --catalog 0.1 \
+    --checkpoint /tmp/run_a/ckpt.pt --half-shards /tmp/run_a >"$out/run_a.log" 2>&1 &
+pid_a=$!
+${PYTHON:-python3} scripts/train_classifier.py "${common[@]}" --batch 128 --lr 8e-5 --catalog 0.2 --steps 15000 \
+    --checkpoint /tmp/run_b/ckpt.pt --half-shards /tmp/run_b >"$out/run_b.log" 2>&1 &
+pid_b=$!
+wait $pid_a; rc_a=$?
+wait $pid_b; rc_b=$?
+for run in a b; do
+  echo "== run_$run"; tr '\r' '\n' <"$out/run_$run.log" | grep -v 'it/s\]\|s/it\]' | grep -v '^\s*$' | tail -6
+done
+${PYTHON:-python3} - "$out" <<'PY'
+import json, shutil, sys
+from pathlib import Path
+out = Path(sys.argv[1])
+scores = {}
+for run in ("a", "b"):
+    lines = [l for l in (out / f"run_{run}.log").read_text().splitlines() if l.startswith('{"heldout"')]
+    if lines:
+        h = json.loads(lines[-1])["heldout"]
+        scores[run] = (h["plain"] + h["catalog"]) / 2
+print("scores", scores)
+if not scores:
+    raise SystemExit("no run finished")
+best = max(scores, key=scores.get)
+for shard in sorted(Path(f"/tmp/run_{best}").glob("ckpt.half.*")):
+    shutil.copy(shard, out / shard.name)
+print(json.dumps({"chosen": best, "scores": scores}))
+PY
+echo "rc_a=$rc_a rc_b=$rc_b"

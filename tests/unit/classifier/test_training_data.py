@@ -1,0 +1,102 @@
+"""The torch-free half of the training code (scripts/training_data.py): declaration-style text synthesis and
+the held-out split by index entry."""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
+
+import training_data as td  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("term", "head", "qualifier"),
+    [("oil seal", "seal", "oil"), ("valve spring", "spring", "valve"), ("front door panel", "panel", "front door"),
+     ("brake pad for trucks", "pad", "brake trucks")],
+)
+def test_catalog_name_puts_the_head_noun_first(term, head, qualifier):
+    # Given a trade name in natural order, for many seeds (the separator, case and ASSY suffix vary)
+    for seed in range(20):
+        # When it is rewritten catalogue-style
+        text = td.catalog_name(term, random.Random(seed)).lower()
+        # Then the head noun leads and the qualifier follows it
+        assert text.startswith(head)
+        assert text.endswith(qualifier)
+
+
+@pytest.mark.parametrize("term", ["bicycle", "screws, of steel", "hose of vulcanised rubber", "M8 bolt", "pumps and compressors", ""])
+def test_catalog_name_leaves_names_without_that_shape(term):
+    assert td.catalog_name(term, random.Random(0)) == ""
+
+
+def test_part_numbers_have_catalogue_shapes():
+    rng = random.Random(3)
+    shapes = re.compile(r"^(\d{5}-[0-9A-Z]{5}|[0-9A-Z]{3}-\d{3}-\d{3}|(P/N |PART NO\. )?[0-9A-Z]{6,10})$")
+    for _ in range(200):
+        assert shapes.match(td.part_number(rng))
+
+
+def test_entry_key_joins_the_texts_of_one_index_entry():
+    assert td.entry_key("Brake pad") == td.entry_key("brake pad, for trucks") == td.entry_key("brake pad (for trucks)")
+    assert td.entry_key("Prunes — under: Fruit, dried > Other") == "prunes"
+    assert td.entry_key("oil seal") != td.entry_key("oil filter")
+
+
+def _rows() -> list[dict]:
+    rows = []
+    for label in ("111111", "222222", "333333"):
+        rows.append({"text": f"subheading text {label}", "hs6": label, "source": "hs2022"})
+        for k in range(30):
+            rows.append({"text": f"term{label}x{k}", "hs6": label, "source": "commercial-names"})
+            rows.append({"text": f"term{label}x{k}, condition", "hs6": label, "source": "commercial-names"})
+    return rows
+
+
+def test_split_heldout_keeps_each_entry_on_one_side():
+    # Given index entries that each give two texts
+    rows = _rows()
+    # When 30 % of the entries are held out
+    held, train = td.split_heldout(rows, 0.3, random.Random(5))
+    # Then no entry has texts on both sides, subheading texts stay in training, and every label keeps training rows
+    held_keys = {td.entry_key(r["text"]) for r in held}
+    train_keys = {td.entry_key(r["text"]) for r in train}
+    assert held and not held_keys & train_keys
+    assert all(r["source"] != "hs2022" for r in held)
+    assert len(held) + len(train) == len(rows)
+    assert min(Counter(r["hs6"] for r in train).values()) >= 2
+
+
+def test_split_heldout_never_takes_a_label_below_two_training_rows():
+    rows = [{"text": "alpha", "hs6": "111111", "source": "commercial-names"},
+            {"text": "beta", "hs6": "111111", "source": "commercial-names"}]
+    held, train = td.split_heldout(rows, 1.0, random.Random(0))
+    assert held == [] and len(train) == 2
+
+
+def test_composer_builds_declarations_from_one_label():
+    # Given tariff wording and trade names of two labels
+    rows = [{"text": "Frozen shrimps and prawns", "hs6": "030617", "source": "kr_hsk"},
+            {"text": "tiger prawn", "hs6": "030617", "source": "commercial-names"},
+            {"text": "Mountain bicycles", "hs6": "871200", "source": "kr_hsk"},
+            {"text": "mountain bike", "hs6": "871200", "source": "commercial-names"}]
+    composer = td.DeclarationComposer(rows, seed=1)
+    for _ in range(50):
+        # When a declaration is composed for the shrimp label
+        text = composer.compose("030617", "fallback").lower()
+        fields = [f.strip() for f in text.replace(";;", ";").split(";")]
+        # Then it leads with that label's own wording, never the other label's
+        assert "bicycle" not in text and "bike" not in text
+        assert any(word in fields[0] for word in ("shrimp", "prawn"))
+
+
+def test_augment_keeps_the_text():
+    rng = random.Random(2)
+    for _ in range(50):
+        assert "frozen tuna" in td.augment("frozen tuna", rng)
