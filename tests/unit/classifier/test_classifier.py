@@ -89,6 +89,15 @@ def test_result_shape(engine):
     assert result["evidence"] and {"text", "hs6", "source", "score"} <= set(result["evidence"][0])
 
 
+def test_abbreviations_are_read_but_the_text_is_kept(engine):
+    # Given a parts-catalogue line with abbreviations
+    abbreviated = engine.classify(["SEAL ASSY-OIL"], top_k=5)["results"][0]
+    written_out = engine.classify(["seal assembly-oil"], top_k=5)["results"][0]
+    # Then it is scored as the written-out words, and the response still shows what the user typed
+    assert abbreviated["text"] == "SEAL ASSY-OIL"
+    assert [c["hs6"] for c in abbreviated["candidates"]] == [c["hs6"] for c in written_out["candidates"]]
+
+
 def test_batch_independent_of_neighbours(engine):
     alone = engine.classify(["frozen shrimp"])["results"][0]["candidates"]
     batch = engine.classify(["bicycle", "frozen shrimp", "x" * 300])["results"][1]["candidates"]
