@@ -89,7 +89,8 @@ pack-device: $(TRAIN_STAMP)
 export-device: $(TRAIN_STAMP)
 	$(TRAIN_VENV)/bin/python scripts/pack_device_training.py --unpack $(SHARDS) --checkpoint build/classifier/checkpoint.pt
 	$(TRAIN_VENV)/bin/python scripts/train_classifier.py --from-checkpoint --checkpoint build/classifier/checkpoint.pt \
-		--base-dir build/device_pack/base --batch 256 --train-max-len 48 --steps 20000 --max-minutes 6
+		--base-dir build/device_pack/base --batch 256 --train-max-len 48 --steps 20000 --max-minutes 6 \
+		--heldout-keys data/splits/run_a_heldout_keys.txt.gz
 
 evaluate-classifier: venv
 	$(PY) scripts/evaluate.py --input ../shared/data/eval/kr-customs-cases/kr_cases_dev.jsonl --report build/eval/kr_cases_dev

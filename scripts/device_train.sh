@@ -2,14 +2,19 @@
 # Training on a lent GPU machine (PyTorch there; no base model, shared data or corpus): two runs of the same
 # recipe side by side on the one GPU, from the pack of scripts/pack_device_training.py; the one with the
 # better held-out HS6@1 (mean of plain and catalogue-style held-out names) comes back in $OUT as fp16 shards.
-# Usage (device): bash scripts/device_train.sh MINUTES   (carry build/device_pack)
+# Usage (device): bash scripts/device_train.sh MINUTES [train_classifier.py options for both runs]   (carry build/device_pack)
+#   e.g. `--heldout-keys data/splits/run_a_heldout_keys.txt.gz` keeps run A's held-out entries out of training, which a
+#   warm start from run A needs (its checkpoint must travel too: fp16 it is ~40 MB, over what fits beside the 34 MB
+#   repository in the 64 MiB a call may carry, so pack it as int8 rows in place of the base weights)
 set -uo pipefail
 minutes=${1:-6}
+shift || true
+extra=("$@")
 out=${OUT:-build/device_out}
 mkdir -p "$out" /tmp/run_a /tmp/run_b
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 common=(--base-dir build/device_pack/base --corpus build/device_pack/corpus.jsonl.gz --shared-data build/device_pack/shared
-        --train-only --device "${DEVICE:-cuda}" --steps 20000 --max-minutes "$minutes" --train-max-len 48 --threads 4 --head-lr 3e-3)
+        --train-only --device "${DEVICE:-cuda}" --steps 20000 --max-minutes "$minutes" --train-max-len 48 --threads 4 --head-lr 3e-3 "${extra[@]}")
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 ${PYTHON:-python3} scripts/train_classifier.py "${common[@]}" --batch 256 --lr 1e-4 --catalog 0.1 \
     --checkpoint /tmp/run_a/ckpt.pt --half-shards /tmp/run_a >"$out/run_a.log" 2>&1 &

@@ -52,9 +52,11 @@ from training_data import (  # noqa: E402  (torch-free half of the training code
     dedupe,
     load_hs2022,
     part_number,
+    read_heldout_keys,
     short_heading,
     source_rows,
     split_heldout,
+    write_heldout_keys,
 )
 
 MAX_LEN = 64
@@ -231,6 +233,9 @@ def main(argv=None) -> int:
     ap.add_argument("--checkpoint", default=str(REPO / "build" / "classifier" / "checkpoint.pt"),
                     help="where the trained torch weights are saved (build/, not committed)")
     ap.add_argument("--from-checkpoint", action="store_true", help="skip training; export from --checkpoint")
+    ap.add_argument("--heldout-keys", default="",
+                    help="hold out exactly these entries (gzip list written by --write-heldout-keys): a warm start keeps its parent's held-out rows out of training")
+    ap.add_argument("--write-heldout-keys", default="", help="write the entry keys of this run's held-out rows here")
     ap.add_argument("--calibration-set", default="", help="JSONL {text, hs6} of written declarations never trained on, added to the calibration set")
     ap.add_argument("--calibration-heldout", action=argparse.BooleanOptionalAction, default=True,
                     help="calibrate on the held-out rows too (--no-calibration-heldout for a warm start whose held-out rows an earlier run saw)")
@@ -275,7 +280,10 @@ def main(argv=None) -> int:
     rng = random.Random(args.seed)
     rng.shuffle(rows)
     # Held-out split (for temperature, fusion weights and a sanity metric), by whole index entry / tariff line.
-    held, train = split_heldout(rows, args.holdout, rng)
+    pinned = read_heldout_keys(Path(args.heldout_keys)) if args.heldout_keys else None
+    held, train = split_heldout(rows, args.holdout, rng, pinned)
+    if args.write_heldout_keys:
+        write_heldout_keys(Path(args.write_heldout_keys), held)
     src_counts = Counter(r["source"] for r in train)
     print(f"[data] {corpus_src}; train {len(train)} rows {dict(src_counts)}; held-out {len(held)}; labels {len(labels)}", flush=True)
 

@@ -239,9 +239,12 @@ def entry_key(text: str) -> str:
     return key.split(", ")[0].strip()
 
 
-def split_heldout(rows: list[dict], share: float, rng: random.Random) -> tuple[list[dict], list[dict]]:
+def split_heldout(rows: list[dict], share: float, rng: random.Random,
+                  pinned: set[str] | None = None) -> tuple[list[dict], list[dict]]:
     """Hold out whole entries (see entry_key), never HS 2022 subheading texts, and only while every label
-    keeps at least two training rows."""
+    keeps at least two training rows. With ``pinned`` (entry keys an earlier run held out, see
+    read_heldout_keys) exactly those entries are held out, so a warm start from that run never trains on
+    its calibration rows, however the data grew since (new entries all go to training)."""
     groups: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         groups[entry_key(r["text"])].append(i)
@@ -249,7 +252,8 @@ def split_heldout(rows: list[dict], share: float, rng: random.Random) -> tuple[l
     held_ids: set[int] = set()
     for key in sorted(groups):
         members = groups[key]
-        if rng.random() >= share or any(rows[i]["source"] == "hs2022" for i in members):
+        drawn = rng.random() < share  # drawn for every key, pinned or not, so the default split stays as it was
+        if not (key in pinned if pinned is not None else drawn) or any(rows[i]["source"] == "hs2022" for i in members):
             continue
         need = Counter(rows[i]["hs6"] for i in members)
         if all(per_label[lab] - n >= 2 for lab, n in need.items()):
@@ -258,6 +262,19 @@ def split_heldout(rows: list[dict], share: float, rng: random.Random) -> tuple[l
     held = [r for i, r in enumerate(rows) if i in held_ids]
     train = [r for i, r in enumerate(rows) if i not in held_ids]
     return held, train
+
+
+def write_heldout_keys(path: Path, held: list[dict]) -> None:
+    """The entry keys of a run's held-out rows (gzip text, one per line), for --heldout-keys of a later warm start."""
+    keys = sorted({entry_key(r["text"]) for r in held})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        fh.write("".join(k + "\n" for k in keys))
+
+
+def read_heldout_keys(path: Path) -> set[str]:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return {line.rstrip("\n") for line in fh if line.strip()}
 
 
 def dedupe(rows: list[dict]) -> list[dict]:

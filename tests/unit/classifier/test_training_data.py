@@ -100,3 +100,19 @@ def test_augment_keeps_the_text():
     rng = random.Random(2)
     for _ in range(50):
         assert "frozen tuna" in td.augment("frozen tuna", rng)
+
+
+def test_pinned_split_reproduces_a_run_and_survives_new_data(tmp_path):
+    # Given a run's split, written as entry keys
+    rows = _rows()
+    held, _ = td.split_heldout(rows, 0.3, random.Random(5))
+    td.write_heldout_keys(tmp_path / "keys.txt.gz", held)
+    keys = td.read_heldout_keys(tmp_path / "keys.txt.gz")
+    # When the split is pinned to those keys, on the same rows and on rows with new entries added
+    same, _ = td.split_heldout(rows, 0.3, random.Random(99), keys)
+    grown = rows + [{"text": f"new entry {k}", "hs6": "111111", "source": "commercial-names"} for k in range(10)]
+    held_grown, train_grown = td.split_heldout(grown, 0.3, random.Random(1), keys)
+    # Then the held-out rows are exactly the run's, and every new entry goes to training
+    assert same == held
+    assert held_grown == held
+    assert all(any(r is g for g in train_grown) for r in grown[len(rows):])
