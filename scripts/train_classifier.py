@@ -490,9 +490,9 @@ def main(argv=None) -> int:
     np.save(out / "exemplars.npy", ex_q)
     np.save(out / "exemplar_scales.npy", scales)
     ex_emb = ex_q.astype(np.float32) * scales[:, None]  # what the engine loads
-    with gzip.open(out / "exemplars.jsonl.gz", "wt", encoding="utf-8", compresslevel=9) as fh:
-        for r in ex_rows:
-            fh.write(json.dumps({"text": r["text"], "hs6": r["hs6"], "source": r["source"]}, ensure_ascii=False) + "\n")
+    lines = "".join(json.dumps({"text": r["text"], "hs6": r["hs6"], "source": r["source"]}, ensure_ascii=False) + "\n" for r in ex_rows)
+    with open(out / "exemplars.jsonl.gz", "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as fh:
+        fh.write(lines.encode("utf-8"))  # mtime 0: a re-export gives the same bytes (and sha256 in the model card)
 
     # fp32 torch vs int8 agreement + held-out embeddings for calibration.
     held_texts = [normalize_query(r["text"]) for r in held]
