@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export AWS_DEFAULT_REGION ?= us-east-1
 
 
-.PHONY: train train-staged pack-device export-device evaluate-classifier bench-classifier
+.PHONY: train train-staged pack-device export-device train-continue evaluate-classifier bench-classifier
 .PHONY: venv run test test-unit test-integration test-infra test-e2e synth lint-cfn token package-layer corpus clean
 
 venv: $(STAMP)
@@ -91,6 +91,17 @@ export-device: $(TRAIN_STAMP)
 	$(TRAIN_VENV)/bin/python scripts/train_classifier.py --from-checkpoint --checkpoint build/classifier/checkpoint.pt \
 		--base-dir build/device_pack/base --batch 256 --train-max-len 48 --steps 20000 --max-minutes 6 \
 		--heldout-keys data/splits/run_a_heldout_keys.txt.gz
+
+# Continue a served checkpoint on the CPU with the grown index (round 4, docs/model.md): warm start, low learning rate,
+# the parent's held-out entries pinned so its calibration rows stay unseen. FROM=checkpoint MINUTES=budget OUT=folder.
+# Needs `make pack-device` first: the pruned base vocabulary the GPU run was trained with.
+FROM ?= build/classifier/checkpoint.pt
+MINUTES ?= 55
+OUT ?= build/export_continue
+train-continue: $(TRAIN_STAMP)
+	$(TRAIN_VENV)/bin/python scripts/train_classifier.py --init-from $(FROM) --base-dir build/device_pack/base --batch 64 \
+		--lr 2e-5 --head-lr 5e-4 --train-max-len 48 --steps 20000 --max-minutes $(MINUTES) \
+		--heldout-keys data/splits/run_a_heldout_keys.txt.gz --checkpoint $(OUT)/checkpoint.pt --out $(OUT)
 
 evaluate-classifier: venv
 	$(PY) scripts/evaluate.py --input ../shared/data/eval/kr-customs-cases/kr_cases_dev.jsonl --report build/eval/kr_cases_dev

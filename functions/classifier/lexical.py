@@ -143,23 +143,38 @@ class LexicalIndex:
         return cls(vocab, idf, indptr, labels, weights, n_labels, row_indptr, row_ids, row_weights, np.array(row_labels, dtype=np.int64))
 
     def save(self, path: str | Path) -> None:
+        """Compressed npz. Weights (entries of L2-normalised vectors, so in [0, 1]) are stored as 8-bit codes
+        (step 1/255, far below the score gaps that decide a label) and the vocabulary as UTF-8 bytes: this keeps
+        the index small as the training texts grow (see docs/model.md, round 4)."""
         np.savez_compressed(
             path,
-            vocab=np.array("\n".join(self.terms)),
+            vocab_utf8=np.frombuffer("\n".join(self.terms).encode("utf-8"), dtype=np.uint8),
             idf=self.idf.astype(np.float16),
             indptr=self.indptr.astype(np.uint32),
             labels=self.labels.astype(np.uint16 if self.n_labels < 65536 else np.uint32),
-            weights=self.weights.astype(np.float16),
+            weights=_to_codes(self.weights),
             n_labels=np.array(self.n_labels),
             row_indptr=self.row_indptr.astype(np.uint32),
             row_ids=self.row_ids.astype(np.uint32),
-            row_weights=self.row_weights.astype(np.float16),
+            row_weights=_to_codes(self.row_weights),
             row_labels=self.row_labels.astype(np.uint16 if self.n_labels < 65536 else np.uint32),
         )
 
     @classmethod
     def load(cls, path: str | Path) -> "LexicalIndex":
         with np.load(path) as z:
-            vocab = str(z["vocab"]).split("\n")
+            vocab = (bytes(z["vocab_utf8"]).decode("utf-8") if "vocab_utf8" in z.files else str(z["vocab"])).split("\n")
             rows = {k: z[k] for k in ("row_indptr", "row_ids", "row_weights", "row_labels")} if "row_ids" in z.files else {}
-            return cls(vocab, z["idf"], z["indptr"], z["labels"], z["weights"], int(z["n_labels"]), **rows)
+            if "row_weights" in rows:
+                rows["row_weights"] = _from_codes(rows["row_weights"])
+            return cls(vocab, z["idf"], z["indptr"], z["labels"], _from_codes(z["weights"]), int(z["n_labels"]), **rows)
+
+
+def _to_codes(weights: np.ndarray) -> np.ndarray:
+    """Weights in [0, 1] as uint8 codes (round(w * 255))."""
+    return np.clip(np.rint(np.asarray(weights, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
+
+
+def _from_codes(stored: np.ndarray) -> np.ndarray:
+    """Inverse of _to_codes; float16/float32 arrays (indexes saved before round 4) pass through."""
+    return stored.astype(np.float32) / 255.0 if stored.dtype == np.uint8 else stored.astype(np.float32)
