@@ -93,7 +93,7 @@ export-device: $(TRAIN_STAMP)
 		--heldout-keys data/splits/run_a_heldout_keys.txt.gz
 
 # Continue a served checkpoint on the CPU with the grown index (round 4, docs/model.md): warm start, low learning rate,
-# the parent's held-out entries pinned so its calibration rows stay unseen. FROM=checkpoint MINUTES=budget OUT=folder.
+# the parent's held-out entries pinned so its calibration rows stay unseen. FROM=checkpoint MINUTES=budget OUT=folder (checkpoint: build/classifier/<folder name>.pt).
 # Needs `make pack-device` first: the pruned base vocabulary the GPU run was trained with.
 FROM ?= build/classifier/checkpoint.pt
 MINUTES ?= 55
@@ -101,7 +101,7 @@ OUT ?= build/export_continue
 train-continue: $(TRAIN_STAMP)
 	$(TRAIN_VENV)/bin/python scripts/train_classifier.py --init-from $(FROM) --base-dir build/device_pack/base --batch 64 \
 		--lr 2e-5 --head-lr 5e-4 --train-max-len 48 --steps 20000 --max-minutes $(MINUTES) \
-		--heldout-keys data/splits/run_a_heldout_keys.txt.gz --checkpoint $(OUT)/checkpoint.pt --out $(OUT)
+		--heldout-keys data/splits/run_a_heldout_keys.txt.gz --checkpoint build/classifier/$(notdir $(OUT)).pt --out $(OUT)
 
 evaluate-classifier: venv
 	$(PY) scripts/evaluate.py --input ../shared/data/eval/kr-customs-cases/kr_cases_dev.jsonl --report build/eval/kr_cases_dev
