@@ -93,15 +93,16 @@ export-device: $(TRAIN_STAMP)
 		--heldout-keys data/splits/run_a_heldout_keys.txt.gz
 
 # Continue a served checkpoint on the CPU with the grown index (round 4, docs/model.md): warm start, low learning rate,
-# the parent's held-out entries pinned so its calibration rows stay unseen. FROM=checkpoint MINUTES=budget OUT=folder (checkpoint: build/classifier/<folder name>.pt).
+# the parent's held-out entries pinned so its calibration rows stay unseen. CONTINUE_FROM=checkpoint CONTINUE_MINUTES=budget
+# CONTINUE_OUT=folder (checkpoint: build/classifier/<folder name>.pt). Prefixed names: the GPU machine exports $OUT.
 # Needs `make pack-device` first: the pruned base vocabulary the GPU run was trained with.
-FROM ?= build/classifier/checkpoint.pt
-MINUTES ?= 55
-OUT ?= build/export_continue
+CONTINUE_FROM ?= build/classifier/checkpoint.pt
+CONTINUE_MINUTES ?= 55
+CONTINUE_OUT ?= build/export_continue
 train-continue: $(TRAIN_STAMP)
-	$(TRAIN_VENV)/bin/python scripts/train_classifier.py --init-from $(FROM) --base-dir build/device_pack/base --batch 64 \
-		--lr 2e-5 --head-lr 5e-4 --train-max-len 48 --steps 20000 --max-minutes $(MINUTES) \
-		--heldout-keys data/splits/run_a_heldout_keys.txt.gz --checkpoint build/classifier/$(notdir $(OUT)).pt --out $(OUT)
+	$(TRAIN_VENV)/bin/python scripts/train_classifier.py --init-from $(CONTINUE_FROM) --base-dir build/device_pack/base --batch 64 \
+		--lr 2e-5 --head-lr 5e-4 --train-max-len 48 --steps 20000 --max-minutes $(CONTINUE_MINUTES) \
+		--heldout-keys data/splits/run_a_heldout_keys.txt.gz --checkpoint build/classifier/$(notdir $(CONTINUE_OUT)).pt --out $(CONTINUE_OUT)
 
 evaluate-classifier: venv
 	$(PY) scripts/evaluate.py --input ../shared/data/eval/kr-customs-cases/kr_cases_dev.jsonl --report build/eval/kr_cases_dev
