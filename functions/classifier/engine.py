@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from customs.observability import MetricUnit, logger, metrics, tracer
-from functions.classifier.encoder import OnnxEncoder, Scorer, load_prototypes
+from functions.classifier.encoder import OnnxEncoder, Scorer, load_heading_vectors, load_prototypes
 from functions.classifier.lexical import LexicalIndex
 from functions.classifier.textprep import expand_abbreviations, first_segment, normalize_query
 
@@ -141,6 +141,7 @@ class ClassifierEngine:
         self.scorer = Scorer(
             prototypes, exemplars, ex_labels, temperature=self.config["temperature"], knn_weight=self.config.get("knn_weight", 0.0),
             segment_weight=self.config.get("segment_weight", 0.0), lexical_weight=self.config.get("lexical_weight", 0.0),
+            headings=load_heading_vectors(folder), heading_of=self.hs4_of, heading_weight=self.config.get("heading_weight", 0.0),
         )
         lexical_path = folder / "lexical.npz"
         self.lexical = LexicalIndex.load(lexical_path) if lexical_path.exists() and self.scorer.lexical_weight else None

@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from functions.classifier.encoder import Scorer, load_prototypes, quantize_rows, save_prototypes
+from functions.classifier.encoder import (
+    Scorer,
+    load_heading_vectors,
+    load_prototypes,
+    quantize_rows,
+    save_heading_vectors,
+    save_prototypes,
+)
 from functions.classifier.lexical import LexicalIndex, terms
 from functions.classifier.textprep import expand_abbreviations, first_segment
 
@@ -104,6 +111,31 @@ def test_combine_with_zero_weights_is_the_plain_score():
     scorer = Scorer(np.eye(3, dtype=np.float32), None, None)
     full = np.array([0.2, 0.6, 0.1])
     np.testing.assert_allclose(scorer.combine(full, np.ones(3), np.ones(3)), full)
+
+
+def test_heading_vector_adds_its_cosine_to_every_subheading_of_the_heading():
+    # Given two headings of two subheadings each, and a query between subheadings 0 and 2
+    prototypes = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]], dtype=np.float32)
+    headings = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], dtype=np.float32)
+    query = np.array([0.62, 0.0, 0.6], dtype=np.float32)
+    plain = Scorer(prototypes, None, None)
+    with_heading = Scorer(prototypes, None, None, headings=headings, heading_of=np.array([0, 0, 1, 1]), heading_weight=0.5)
+    # When scored without and with the heading term
+    # Then the plain scores prefer subheading 0, and the heading term adds 0.5 x its heading's cosine to both siblings
+    assert plain.fused(query)[0].argmax() == 0
+    np.testing.assert_allclose(with_heading.fused(query)[0] - plain.fused(query)[0], [0.31, 0.31, 0.3, 0.3], atol=1e-6)
+    # A scorer given no heading vectors (older model folders) ignores the weight
+    assert Scorer(prototypes, None, None, heading_weight=0.5).heading_weight == 0.0
+
+
+def test_heading_vectors_round_trip_as_int8(tmp_path):
+    assert load_heading_vectors(tmp_path) is None  # a model folder without the head
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(12, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    restored = save_heading_vectors(tmp_path, vectors)
+    np.testing.assert_array_equal(load_heading_vectors(tmp_path), restored)
+    assert np.abs(restored - vectors).max() < 0.01
 
 
 def test_int8_label_vectors_keep_cosines(tmp_path):
