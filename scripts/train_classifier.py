@@ -471,14 +471,14 @@ def main(argv=None) -> int:
     onnx.checker.check_model(str(fp32_path))
     quantize_dynamic(str(fp32_path), str(int8_path), per_channel=True, weight_type=QuantType.QInt8)
 
-    # Label head (fp16, normalised) and label map.
+    # Label heads (normalised, int8 rows) and label map.
     from functions.classifier.encoder import quantize_rows, save_heading_vectors, save_prototypes
 
     for stale in ("labels_hs6.npy", "labels_hs6_scales.npy", "labels_hs4.npy", "labels_hs4_scales.npy", "lexical.npz"):
         (out / stale).unlink(missing_ok=True)
     w6 = save_prototypes(out, F.normalize(W6.detach(), dim=-1).numpy())  # int8 + scales, as the engine loads it
     w4 = save_heading_vectors(out, F.normalize(W4.detach(), dim=-1).numpy())  # the heading head, served as a second opinion
-    heading_of = np.array([hs4_codes.index(c[:4]) for c in labels])
+    heading_of = i4.cpu().numpy()  # the heading of each HS6 label, as in training
 
     # Lexical scorer (word and word-pair TF-IDF label centroids) over the same training rows.
     from functions.classifier.lexical import LexicalIndex

@@ -21,36 +21,40 @@ def quantize_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(np.round(matrix / scales[:, None]), -127, 127).astype(np.int8), scales.astype(np.float32)
 
 
-def save_prototypes(folder: Path, prototypes: np.ndarray) -> np.ndarray:
-    """Write the HS6 label vectors as int8 + scales; returns the dequantized matrix that the engine will load."""
-    q, scales = quantize_rows(np.asarray(prototypes, dtype=np.float32))
-    np.save(Path(folder) / "labels_hs6.npy", q)
-    np.save(Path(folder) / "labels_hs6_scales.npy", scales)
+def _save_int8_rows(folder: Path, stem: str, matrix: np.ndarray) -> np.ndarray:
+    """Write a matrix of unit vectors as ``stem.npy`` (int8) + ``stem_scales.npy``; returns what a load gives back."""
+    q, scales = quantize_rows(np.asarray(matrix, dtype=np.float32))
+    np.save(Path(folder) / f"{stem}.npy", q)
+    np.save(Path(folder) / f"{stem}_scales.npy", scales)
     return q.astype(np.float32) * scales[:, None]
 
 
-def load_prototypes(folder: Path) -> np.ndarray:
-    """HS6 label vectors as float32 (int8 + scales, or the fp16 of earlier model versions)."""
-    matrix = np.load(Path(folder) / "labels_hs6.npy")
+def _load_rows(folder: Path, stem: str) -> np.ndarray:
+    """float32 rows of ``stem.npy``: int8 + scales, or the fp16 of earlier model versions."""
+    matrix = np.load(Path(folder) / f"{stem}.npy")
     if matrix.dtype == np.int8:
-        return matrix.astype(np.float32) * np.load(Path(folder) / "labels_hs6_scales.npy").astype(np.float32)[:, None]
+        return matrix.astype(np.float32) * np.load(Path(folder) / f"{stem}_scales.npy").astype(np.float32)[:, None]
     return matrix.astype(np.float32)
+
+
+def save_prototypes(folder: Path, prototypes: np.ndarray) -> np.ndarray:
+    """Write the HS6 label vectors as int8 + scales; returns the dequantized matrix that the engine will load."""
+    return _save_int8_rows(folder, "labels_hs6", prototypes)
+
+
+def load_prototypes(folder: Path) -> np.ndarray:
+    """HS6 label vectors as float32."""
+    return _load_rows(folder, "labels_hs6")
 
 
 def save_heading_vectors(folder: Path, vectors: np.ndarray) -> np.ndarray:
     """Write the trained HS4 (heading) head as int8 + scales; returns what the engine will load."""
-    q, scales = quantize_rows(np.asarray(vectors, dtype=np.float32))
-    np.save(Path(folder) / "labels_hs4.npy", q)
-    np.save(Path(folder) / "labels_hs4_scales.npy", scales)
-    return q.astype(np.float32) * scales[:, None]
+    return _save_int8_rows(folder, "labels_hs4", vectors)
 
 
 def load_heading_vectors(folder: Path) -> np.ndarray | None:
     """HS4 head as float32, or None for model versions exported without it."""
-    path = Path(folder) / "labels_hs4.npy"
-    if not path.exists():
-        return None
-    return np.load(path).astype(np.float32) * np.load(Path(folder) / "labels_hs4_scales.npy").astype(np.float32)[:, None]
+    return _load_rows(folder, "labels_hs4") if (Path(folder) / "labels_hs4.npy").exists() else None
 
 
 class OnnxEncoder:
