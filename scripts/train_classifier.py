@@ -210,6 +210,8 @@ def main(argv=None) -> int:
     ap.add_argument("--lr", type=float, default=6e-5)
     ap.add_argument("--head-lr", type=float, default=3e-3)
     ap.add_argument("--scale", type=float, default=25.0, help="cosine logit scale during training")
+    ap.add_argument("--heading-loss", type=float, default=0.5,
+                    help="weight of the HS4 (heading) cross-entropy beside the HS6 one (the heading head is also served)")
     ap.add_argument("--names-weight", type=float, default=2.0, help="sampling weight of commercial names rows")
     ap.add_argument("--holdout", type=float, default=0.04)
     ap.add_argument("--augment", type=float, default=0.3, help="share of training texts given declaration-style noise")
@@ -393,7 +395,7 @@ def main(argv=None) -> int:
             l6 = args.scale * q @ F.normalize(W6, dim=-1).T
             l4 = args.scale * q @ F.normalize(W4, dim=-1).T
             l2 = args.scale * q @ F.normalize(W2, dim=-1).T
-            loss = F.cross_entropy(l6, y6, label_smoothing=0.05) + 0.5 * F.cross_entropy(l4, i4[y6]) + 0.25 * F.cross_entropy(l2, i2[y6])
+            loss = F.cross_entropy(l6, y6, label_smoothing=0.05) + args.heading_loss * F.cross_entropy(l4, i4[y6]) + 0.25 * F.cross_entropy(l2, i2[y6])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(enc_params + ([word_embeddings] if args.train_embeddings else []), 1.0)
