@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export AWS_DEFAULT_REGION ?= us-east-1
 
 
-.PHONY: train train-staged pack-device export-device train-continue evaluate-classifier bench-classifier
+.PHONY: train train-staged pack-device export-device train-continue fit-confidence evaluate-classifier bench-classifier
 .PHONY: venv run test test-unit test-integration test-infra test-e2e synth lint-cfn token package-layer corpus clean
 
 venv: $(STAMP)
@@ -103,6 +103,12 @@ train-continue: $(TRAIN_STAMP)
 	$(TRAIN_VENV)/bin/python scripts/train_classifier.py --init-from $(CONTINUE_FROM) --base-dir build/device_pack/base --batch 64 \
 		--lr 2e-5 --head-lr 5e-4 --train-max-len 48 --steps 20000 --max-minutes $(CONTINUE_MINUTES) \
 		--heldout-keys data/splits/run_a_heldout_keys.txt.gz --checkpoint build/classifier/$(notdir $(CONTINUE_OUT)).pt --out $(CONTINUE_OUT)
+
+# After every export: refit the softmax temperature on the written declarations and harder views of them (the
+# held-out rows the export calibrates on are easier than real declarations; docs/model.md, Calibration).
+MODEL_DIR ?= model_artifacts/classifier
+fit-confidence: venv
+	$(PY) scripts/fit_confidence.py --model-dir $(MODEL_DIR) --write
 
 evaluate-classifier: venv
 	$(PY) scripts/evaluate.py --input ../shared/data/eval/kr-customs-cases/kr_cases_dev.jsonl --report build/eval/kr_cases_dev

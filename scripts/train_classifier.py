@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
-import math
 import os
 import random
 import sys
@@ -39,8 +37,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "layers" / "shared" / "python"))
 sys.path.insert(0, str(REPO))
 
+from functions.classifier.confidence import fit_temperature  # noqa: E402  (shared with scripts/fit_confidence.py)
 from functions.classifier.textprep import normalize_query  # noqa: E402  (shared with the served path)
 
+from model_card import artifact_files, file_table, sha256  # noqa: E402  (shared with scripts/fit_confidence.py)
 from training_data import (  # noqa: E402  (torch-free half of the training code)
     NAME_SOURCES,
     DeclarationComposer,
@@ -184,14 +184,6 @@ def save_half_shards(state: dict, folder: Path, shard_bytes: int = 15 * 2**20) -
 def read_jsonl(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # --------------------------------------------------------------------------------------------- main
@@ -567,34 +559,6 @@ def main(argv=None) -> int:
     seg_q = {i: served.encode(seg) for i, seg in enumerate(cal_seg) if seg}
     cal_lex = np.stack([lexical.scores(t) for t in cal_texts])
 
-    def softmax_rows(fz, temp):
-        z = fz / temp
-        z = np.exp(z - z.max(1, keepdims=True))
-        return z / z.sum(1, keepdims=True)
-
-    def nll_and_acc(fz, temp):
-        probs = softmax_rows(fz, temp)
-        p_true = probs[np.arange(len(y_cal)), y_cal]
-        return float(-np.log(np.clip(p_true, 1e-9, 1)).mean()), float((probs.argmax(1) == y_cal).mean())
-
-    def best_temperature(fz):
-        """Golden-section search of log temperature (NLL is unimodal in it)."""
-        lo, hi = math.log(0.005), math.log(0.3)
-        g = (math.sqrt(5) - 1) / 2
-        a, b = hi - g * (hi - lo), lo + g * (hi - lo)
-        fa, fb = nll_and_acc(fz, math.exp(a))[0], nll_and_acc(fz, math.exp(b))[0]
-        for _ in range(14):
-            if fa < fb:
-                hi, b, fb = b, a, fa
-                a = hi - g * (hi - lo)
-                fa = nll_and_acc(fz, math.exp(a))[0]
-            else:
-                lo, a, fa = a, b, fb
-                b = lo + g * (hi - lo)
-                fb = nll_and_acc(fz, math.exp(b))[0]
-        temp = math.exp((lo + hi) / 2)
-        return temp, *nll_and_acc(fz, temp)
-
     ex_labels = np.array([lab_idx[r["hs6"]] for r in ex_rows])
     results = {}
     best = None
@@ -608,7 +572,7 @@ def main(argv=None) -> int:
                     continue  # --no-lexical: only the ablation rows keep a lexical weight
                 sc.segment_weight, sc.lexical_weight = seg_w, lex_w
                 fz = np.stack([sc.combine(full[i], seg.get(i), cal_lex[i]) for i in range(len(cal_texts))])
-                temp, nll, acc = best_temperature(fz)
+                temp, nll, acc = fit_temperature(fz, y_cal)
                 results[(knn_w, seg_w, lex_w)] = (nll, acc, temp)
                 if seg_w == args.segment_weight and (best is None or nll < best[0]):
                     best = (nll, knn_w, seg_w, lex_w, temp, acc)
@@ -620,7 +584,7 @@ def main(argv=None) -> int:
                     headings=w4, heading_of=heading_of, heading_weight=w)
         fz = np.stack([sc.combine(sc.fused(cal_q[i])[0], sc.fused(seg_q[i])[0] if i in seg_q else None, cal_lex[i])
                        for i in range(len(cal_texts))])
-        w_temp, w_nll, w_acc = best_temperature(fz)
+        w_temp, w_nll, w_acc = fit_temperature(fz, y_cal)
         print(f"[calib] heading weight {w}: NLL {w_nll:.4f} HS6@1 {w_acc*100:.2f}% (without: {nll_without:.4f}, {acc_without*100:.2f}%)", flush=True)
         results[("heading", w)] = (w_nll, w_acc, w_temp)
         if w_nll < nll:
@@ -674,8 +638,7 @@ def main(argv=None) -> int:
     for extra in out.glob("*.data"):
         extra.unlink()
 
-    files = sorted(p for p in out.iterdir() if p.is_file() and p.name != "model_card.md")
-    total = sum(p.stat().st_size for p in files)
+    _, total = artifact_files(out)
     lines = [
         "# HS6 classifier — model card",
         "",
@@ -703,11 +666,8 @@ def main(argv=None) -> int:
         "- Evaluation on real declarations and benchmarks: see docs/model.md and docs/benchmarks.md.",
         "- Limits: English only; text beyond 64 tokens is cut; HS 2022 six-digit codes only.",
         "",
-        "| file | bytes | sha256 |",
-        "|---|---|---|",
+        *file_table(out),
     ]
-    lines += [f"| {p.name} | {p.stat().st_size} | `{sha256(p)}` |" for p in files]
-    lines += ["", f"Total: {total/1e6:.2f} MB", ""]
     (out / "model_card.md").write_text("\n".join(lines), encoding="utf-8")
     print(f"[done] {out} total {total/1e6:.2f} MB in {(time.time()-t0)/60:.1f} min", flush=True)
     return 0

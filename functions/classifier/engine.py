@@ -149,8 +149,8 @@ class ClassifierEngine:
         self.hs = _HsInfo()
 
     # ------------------------------------------------------------------ scoring
-    def predict(self, text: str) -> Prediction:
-        """Probabilities for one text (normalised here; idempotent on already normalised text)."""
+    def scores(self, text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
+        """(normalised text, final scores before the softmax, evidence rows, their cosines)."""
         text = normalize_query(text)
         readable = expand_abbreviations(text)  # scored in full words; the response keeps the user's text
         q = self.encoder.encode(readable)
@@ -158,7 +158,12 @@ class ClassifierEngine:
         segment = first_segment(readable) if self.scorer.segment_weight else None
         segment_fused = self.scorer.fused(self.encoder.encode(segment))[0] if segment else None
         lexical = self.lexical.scores(readable) if self.lexical is not None else None
-        probs = self.scorer.softmax(self.scorer.combine(fused, segment_fused, lexical))
+        return text, self.scorer.combine(fused, segment_fused, lexical), rows, sims
+
+    def predict(self, text: str) -> Prediction:
+        """Probabilities for one text (normalised here; idempotent on already normalised text)."""
+        text, scores, rows, sims = self.scores(text)
+        probs = self.scorer.softmax(scores)
         if len(rows):
             best = np.argsort(-sims)[:EVIDENCE_LIMIT]
             rows, sims = rows[best], sims[best]

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from functions.classifier.engine import DEFAULT_MODEL_DIR, ClassifierEngine
@@ -87,6 +88,13 @@ def test_result_shape(engine):
     assert result["hs4"][0]["probability"] >= probs[0] - 1e-6  # a heading holds at least its best subheading
     assert all(line["code"].startswith(first["hs6"]) for line in result["national_lines"])
     assert result["evidence"] and {"text", "hs6", "source", "score"} <= set(result["evidence"][0])
+
+
+def test_probabilities_are_the_softmax_of_the_served_scores(engine):
+    # The confidence refit (scripts/fit_confidence.py) fits on engine.scores(): it must be exactly what predict() uses.
+    text = "Frozen tuna; BRAND X; VIETNAM"
+    _, scores, _, _ = engine.scores(text)
+    assert np.allclose(engine.predict(text).probs, engine.scorer.softmax(scores))
 
 
 def test_abbreviations_are_read_but_the_text_is_kept(engine):
