@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export AWS_DEFAULT_REGION ?= us-east-1
 
 
-.PHONY: train train-staged pack-device export-device train-continue fit-confidence evaluate-classifier bench-classifier
+.PHONY: train train-staged pack-device export-device train-continue fit-confidence cjk-index finish-export evaluate-classifier bench-classifier
 .PHONY: venv run test test-unit test-integration test-infra test-e2e synth lint-cfn token package-layer corpus clean
 
 venv: $(STAMP)
@@ -104,11 +104,18 @@ train-continue: $(TRAIN_STAMP)
 		--lr 2e-5 --head-lr 5e-4 --train-max-len 48 --steps 20000 --max-minutes $(CONTINUE_MINUTES) \
 		--heldout-keys data/splits/run_a_heldout_keys.txt.gz --checkpoint build/classifier/$(notdir $(CONTINUE_OUT)).pt --out $(CONTINUE_OUT)
 
-# After every export: refit the softmax temperature on the written declarations and harder views of them (the
+# After every export (make finish-export): refit the softmax temperature on the written declarations and harder views of them (the
 # held-out rows the export calibrates on are easier than real declarations; docs/model.md, Calibration).
 MODEL_DIR ?= model_artifacts/classifier
 fit-confidence: venv
 	$(PY) scripts/fit_confidence.py --model-dir $(MODEL_DIR) --write
+
+# Chinese text: the character-pair index of the index's Traditional Chinese names, its weight and temperature (docs/model.md).
+cjk-index: venv
+	$(PY) scripts/build_cjk_index.py --model-dir $(MODEL_DIR) --write
+
+# Both steps after every export (they do not depend on each other).
+finish-export: fit-confidence cjk-index
 
 evaluate-classifier: venv
 	$(PY) scripts/evaluate.py --input ../shared/data/eval/kr-customs-cases/kr_cases_dev.jsonl --report build/eval/kr_cases_dev

@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     with open(args.input, encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle if line.strip()]
     views = [v for v in calibration_views(rows) if str(v["hs6"]).zfill(6) in engine.label_index]
-    scores = np.stack([engine.scores(v["text"])[1] for v in tqdm(views, desc="score", mininterval=5, file=sys.stderr)])
+    scores = np.stack([engine.scores(v["text"]).scores for v in tqdm(views, desc="score", mininterval=5, file=sys.stderr)])
     gold = np.array([engine.label_index[str(v["hs6"]).zfill(6)] for v in views])
     kinds = np.array([v["view"] for v in views])
 

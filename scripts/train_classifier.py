@@ -222,8 +222,9 @@ def main(argv=None) -> int:
     ap.add_argument("--init-from", default="",
                     help="warm start: load encoder and heads from this checkpoint before training (an .npz from "
                          "pack_device_training.py --init-from: heads only, the transformer being --base-dir)")
-    ap.add_argument("--max-exemplars", type=int, default=6400,
-                    help="size of the k-NN/evidence index (keeps the artifacts under 30 MB beside the 88k-entry lexical index and the heading head); 0 = all")
+    ap.add_argument("--max-exemplars", type=int, default=2000,
+                    help="size of the k-NN/evidence index (keeps the artifacts under 30 MB beside the 88k-entry lexical index, the heading head"
+                         " and the Chinese index that scripts/build_cjk_index.py adds); 0 = all")
     ap.add_argument("--version-tag", default="", help="suffix of model_version (e.g. r5: hs6-minilm-int8-YYYYMMDD-r5), to tell same-day exports apart")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--keep-vocab", type=int, default=8000, help="most frequent WordPieces always kept when pruning (0 = no pruning)")

@@ -141,8 +141,8 @@ class Scorer:
             total = total + self.lexical_weight * lexical
         return total
 
-    def softmax(self, fused: np.ndarray) -> np.ndarray:
-        z = fused / self.temperature
+    def softmax(self, fused: np.ndarray, temperature: float | None = None) -> np.ndarray:
+        z = fused / (temperature or self.temperature)
         z = np.exp(z - z.max())
         return z / z.sum()
 

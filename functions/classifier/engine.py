@@ -21,7 +21,7 @@ import numpy as np
 from customs.observability import MetricUnit, logger, metrics, tracer
 from functions.classifier.encoder import OnnxEncoder, Scorer, load_heading_vectors, load_prototypes
 from functions.classifier.lexical import LexicalIndex
-from functions.classifier.textprep import expand_abbreviations, first_segment, normalize_query
+from functions.classifier.textprep import expand_abbreviations, first_segment, normalize_query, written_in_cjk
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_DIR = REPO_ROOT / "model_artifacts" / "classifier"
@@ -41,6 +41,18 @@ class Prediction:
 
     text: str
     probs: np.ndarray
+    evidence_rows: np.ndarray
+    evidence_scores: np.ndarray
+
+
+@dataclass(frozen=True)
+class ScoredText:
+    """One text before the softmax: final scores, the temperature that turns them into probabilities, and the
+    exemplar rows (with cosines) of the candidate labels."""
+
+    text: str
+    scores: np.ndarray
+    temperature: float
     evidence_rows: np.ndarray
     evidence_scores: np.ndarray
 
@@ -145,12 +157,17 @@ class ClassifierEngine:
         )
         lexical_path = folder / "lexical.npz"
         self.lexical = LexicalIndex.load(lexical_path) if lexical_path.exists() and self.scorer.lexical_weight else None
+        # Chinese/Korean text: the English encoder cannot read it, so a character-pair index of the Traditional Chinese
+        # trade names carries it, with its own weight and temperature (scripts/build_cjk_index.py).
+        cjk_path = folder / "lexical_cjk.npz"
+        self.cjk_weight = float(self.config.get("cjk_weight", 0.0))
+        self.cjk_lexical = LexicalIndex.load(cjk_path) if cjk_path.exists() and self.cjk_weight else None
         self.encoder = OnnxEncoder(folder / "model.int8.onnx", folder / "tokenizer.json", threads=threads)
         self.hs = _HsInfo()
 
     # ------------------------------------------------------------------ scoring
-    def scores(self, text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
-        """(normalised text, final scores before the softmax, evidence rows, their cosines)."""
+    def scores(self, text: str) -> ScoredText:
+        """Final scores of one text before the softmax (normalised here; idempotent on already normalised text)."""
         text = normalize_query(text)
         readable = expand_abbreviations(text)  # scored in full words; the response keeps the user's text
         q = self.encoder.encode(readable)
@@ -158,12 +175,19 @@ class ClassifierEngine:
         segment = first_segment(readable) if self.scorer.segment_weight else None
         segment_fused = self.scorer.fused(self.encoder.encode(segment))[0] if segment else None
         lexical = self.lexical.scores(readable) if self.lexical is not None else None
-        return text, self.scorer.combine(fused, segment_fused, lexical), rows, sims
+        scores = self.scorer.combine(fused, segment_fused, lexical)
+        if self.cjk_lexical is not None and written_in_cjk(readable):
+            # The English exemplars' cosines to an embedding of Chinese text mean nothing: no evidence from them.
+            empty = np.zeros(0, dtype=np.int64)
+            return ScoredText(text, scores + self.cjk_weight * self.cjk_lexical.scores(readable), float(self.config["cjk_temperature"]),
+                              empty, empty.astype(np.float32))
+        return ScoredText(text, scores, self.scorer.temperature, rows, sims)
 
     def predict(self, text: str) -> Prediction:
         """Probabilities for one text (normalised here; idempotent on already normalised text)."""
-        text, scores, rows, sims = self.scores(text)
-        probs = self.scorer.softmax(scores)
+        scored = self.scores(text)
+        text, rows, sims = scored.text, scored.evidence_rows, scored.evidence_scores
+        probs = self.scorer.softmax(scored.scores, scored.temperature)
         if len(rows):
             best = np.argsort(-sims)[:EVIDENCE_LIMIT]
             rows, sims = rows[best], sims[best]

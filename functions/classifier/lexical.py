@@ -26,18 +26,34 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from functions.classifier.textprep import CJK_CHARS
+
 _TOKEN = re.compile(r"[a-z0-9]+")
+_CJK_TOKEN = re.compile(f"[a-z0-9]+|[{CJK_CHARS}]+")
 SHORT_ROW_WORDS = 8
+ANALYZERS = ("words", "cjk")
 
 
-def terms(text: str) -> list[str]:
-    """Lower-cased alphanumeric words and adjacent word pairs ("frozen", "tuna", "frozen tuna")."""
-    words = _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
+def terms(text: str, analyzer: str = "words") -> list[str]:
+    """``words``: lower-cased alphanumeric words and adjacent word pairs ("frozen", "tuna", "frozen tuna").
+    ``cjk``: each run of Han/Hangul characters as its characters and character pairs ("冷凍蝦" -> 冷, 凍, 蝦, 冷凍,
+    凍蝦), Latin words and numbers as they are ("12v", "pp")."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    if analyzer == "cjk":
+        out: list[str] = []
+        for token in _CJK_TOKEN.findall(text):
+            out += [token] if token[0].isascii() else [*token, *(token[i : i + 2] for i in range(len(token) - 1))]
+        return out
+    words = _TOKEN.findall(text)
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 
-def _tf(text: str, vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-    counts = Counter(vocab[t] for t in terms(text) if t in vocab)
+def _single_character(term: str) -> bool:
+    return len(term) == 1 and not term.isascii()
+
+
+def _tf(text: str, vocab: dict[str, int], analyzer: str) -> tuple[np.ndarray, np.ndarray]:
+    counts = Counter(vocab[t] for t in terms(text, analyzer) if t in vocab)
     ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
     tf = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float32, count=len(counts))
     return ids, tf
@@ -48,7 +64,10 @@ class LexicalIndex:
 
     def __init__(self, vocab: Sequence[str], idf: np.ndarray, indptr: np.ndarray, labels: np.ndarray, weights: np.ndarray,
                  n_labels: int, row_indptr: np.ndarray | None = None, row_ids: np.ndarray | None = None,
-                 row_weights: np.ndarray | None = None, row_labels: np.ndarray | None = None) -> None:
+                 row_weights: np.ndarray | None = None, row_labels: np.ndarray | None = None, analyzer: str = "words") -> None:
+        if analyzer not in ANALYZERS:
+            raise ValueError(f"unknown analyzer {analyzer!r}")
+        self.analyzer = analyzer
         self.vocab = {t: i for i, t in enumerate(vocab)}
         self.terms = list(vocab)
         self.idf = np.asarray(idf, dtype=np.float32)
@@ -63,7 +82,7 @@ class LexicalIndex:
 
     # ------------------------------------------------------------------ scoring
     def query_vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        ids, tf = _tf(text, self.vocab)
+        ids, tf = _tf(text, self.vocab, self.analyzer)
         if not len(ids):
             return ids, tf
         w = tf * self.idf[ids]
@@ -91,11 +110,14 @@ class LexicalIndex:
 
     # ------------------------------------------------------------------ build / save / load
     @classmethod
-    def build(cls, texts: Iterable[str], label_ids: Iterable[int], n_labels: int, min_df: int = 2) -> "LexicalIndex":
+    def build(cls, texts: Iterable[str], label_ids: Iterable[int], n_labels: int, min_df: int = 2,
+              analyzer: str = "words") -> "LexicalIndex":
+        """With the ``cjk`` analyzer, single characters count in the label centroids but not in the short-row
+        matches: a shared character says little about two names being the same (and it keeps the index small)."""
         texts, label_ids = list(texts), list(label_ids)
         df: Counter[str] = Counter()
         for text in texts:
-            df.update(set(terms(text)))
+            df.update(set(terms(text, analyzer)))
         vocab = sorted(t for t, c in df.items() if c >= min_df)
         index = {t: i for i, t in enumerate(vocab)}
         n_docs = len(texts)
@@ -105,7 +127,7 @@ class LexicalIndex:
         def row_vector(text: str) -> tuple[np.ndarray, np.ndarray]:
             """The text's normalised TF-IDF entries on the vocabulary. The norm counts the rare terms left out
             of the vocabulary too, so "bicycle mudguards" (with "mudguards" rare) is not taken for "bicycle"."""
-            counts = Counter(terms(text))
+            counts = Counter(terms(text, analyzer))
             ids = np.array([index[t] for t in counts if t in index], dtype=np.int64)
             all_w = {t: (1.0 + math.log(c)) * (math.log((1 + n_docs) / (1 + df[t])) + 1.0) for t, c in counts.items()}
             norm = math.sqrt(sum(v * v for v in all_w.values()))
@@ -123,7 +145,8 @@ class LexicalIndex:
                 bucket[i] = bucket.get(i, 0.0) + v
             if len(text.split()) <= SHORT_ROW_WORDS:
                 for i, v in zip(ids.tolist(), w.tolist()):
-                    row_postings[i].append((len(row_labels), v))
+                    if analyzer == "words" or not _single_character(vocab[i]):
+                        row_postings[i].append((len(row_labels), v))
                 row_labels.append(label)
         postings: list[list[tuple[int, float]]] = [[] for _ in vocab]
         for label, bucket in enumerate(acc):
@@ -140,14 +163,22 @@ class LexicalIndex:
         row_indptr[1:] = np.cumsum([len(p) for p in row_postings])
         row_ids = np.array([r for p in row_postings for r, _ in p], dtype=np.int64)
         row_weights = np.array([w for p in row_postings for _, w in p], dtype=np.float32)
-        return cls(vocab, idf, indptr, labels, weights, n_labels, row_indptr, row_ids, row_weights, np.array(row_labels, dtype=np.int64))
+        return cls(vocab, idf, indptr, labels, weights, n_labels, row_indptr, row_ids, row_weights, np.array(row_labels, dtype=np.int64),
+                   analyzer=analyzer)
 
     def save(self, path: str | Path) -> None:
         """Compressed npz. Weights (entries of L2-normalised vectors, so in [0, 1]) are stored as 8-bit codes
         (step 1/255, far below the score gaps that decide a label) and the vocabulary as UTF-8 bytes: this keeps
-        the index small as the training texts grow (see docs/model.md, round 4)."""
+        the index small as the training texts grow (see docs/model.md, round 4). A ``cjk`` index also stores its
+        short-row ids as differences within each term's list (small numbers, which compress to about 70 %)."""
+        extra = {}
+        row_ids = self.row_ids
+        if self.analyzer != "words":
+            extra = {"analyzer": np.array(self.analyzer), "row_ids_delta": np.array(1)}
+            row_ids = _delta_encode(self.row_ids, self.row_indptr)
         np.savez_compressed(
             path,
+            **extra,
             vocab_utf8=np.frombuffer("\n".join(self.terms).encode("utf-8"), dtype=np.uint8),
             idf=self.idf.astype(np.float16),
             indptr=self.indptr.astype(np.uint32),
@@ -155,7 +186,7 @@ class LexicalIndex:
             weights=_to_codes(self.weights),
             n_labels=np.array(self.n_labels),
             row_indptr=self.row_indptr.astype(np.uint32),
-            row_ids=self.row_ids.astype(np.uint32),
+            row_ids=row_ids.astype(np.uint32),
             row_weights=_to_codes(self.row_weights),
             row_labels=self.row_labels.astype(np.uint16 if self.n_labels < 65536 else np.uint32),
         )
@@ -167,7 +198,10 @@ class LexicalIndex:
             rows = {k: z[k] for k in ("row_indptr", "row_ids", "row_weights", "row_labels")} if "row_ids" in z.files else {}
             if "row_weights" in rows:
                 rows["row_weights"] = _from_codes(rows["row_weights"])
-            return cls(vocab, z["idf"], z["indptr"], z["labels"], _from_codes(z["weights"]), int(z["n_labels"]), **rows)
+            if "row_ids_delta" in z.files:
+                rows["row_ids"] = _delta_decode(rows["row_ids"], rows["row_indptr"])
+            analyzer = str(z["analyzer"]) if "analyzer" in z.files else "words"
+            return cls(vocab, z["idf"], z["indptr"], z["labels"], _from_codes(z["weights"]), int(z["n_labels"]), **rows, analyzer=analyzer)
 
 
 def _to_codes(weights: np.ndarray) -> np.ndarray:
@@ -178,3 +212,26 @@ def _to_codes(weights: np.ndarray) -> np.ndarray:
 def _from_codes(stored: np.ndarray) -> np.ndarray:
     """Inverse of _to_codes; float16/float32 arrays (indexes saved before round 4) pass through."""
     return stored.astype(np.float32) / 255.0 if stored.dtype == np.uint8 else stored.astype(np.float32)
+
+
+def _delta_encode(ids: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Increasing ids within each [indptr[t], indptr[t+1]) list -> first id, then differences."""
+    ids = np.asarray(ids, dtype=np.int64)
+    deltas = np.diff(ids, prepend=0)
+    starts = np.asarray(indptr[:-1], dtype=np.int64)
+    starts = starts[starts < len(ids)]
+    deltas[starts] = ids[starts]
+    return deltas
+
+
+def _delta_decode(deltas: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    deltas = np.asarray(deltas, dtype=np.int64)
+    if not len(deltas):
+        return deltas
+    total = np.cumsum(deltas)
+    starts = np.asarray(indptr[:-1], dtype=np.int64)
+    starts = starts[starts < len(deltas)]
+    # subtract, for every element, the running total before its list started
+    offset = np.zeros(len(deltas), dtype=np.int64)
+    offset[starts] = total[starts] - deltas[starts]
+    return total - np.maximum.accumulate(offset)

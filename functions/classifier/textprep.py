@@ -51,3 +51,17 @@ def first_segment(text: str) -> str | None:
     if len(parts) < 2 or not any(ch.isalpha() for ch in parts[0]):
         return None
     return parts[0]
+
+
+# Han (CJK unified ideographs, extension A, compatibility) and Hangul syllables: scripts written without spaces between
+# words, which the English encoder cannot read; such text is scored by the character-pair lexical index (lexical.py).
+CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_CJK = re.compile(f"[{CJK_CHARS}]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def written_in_cjk(text: str) -> bool:
+    """True when Han/Hangul characters are at least as many as Latin letters ("12V 40A汽車繼電器": yes; "LED TV 液晶":
+    no). Digits do not count either way."""
+    cjk = len(_CJK.findall(text))
+    return cjk > 0 and cjk >= len(_LATIN.findall(text))

@@ -93,8 +93,9 @@ def test_result_shape(engine):
 def test_probabilities_are_the_softmax_of_the_served_scores(engine):
     # The confidence refit (scripts/fit_confidence.py) fits on engine.scores(): it must be exactly what predict() uses.
     text = "Frozen tuna; BRAND X; VIETNAM"
-    _, scores, _, _ = engine.scores(text)
-    assert np.allclose(engine.predict(text).probs, engine.scorer.softmax(scores))
+    scored = engine.scores(text)
+    assert scored.temperature == engine.scorer.temperature  # English text: the fitted temperature
+    assert np.allclose(engine.predict(text).probs, engine.scorer.softmax(scored.scores))
 
 
 def test_abbreviations_are_read_but_the_text_is_kept(engine):

@@ -1,0 +1,110 @@
+"""Chinese (and Korean) text: the character-pair lexical index (lexical.py, analyzer ``cjk``), how the engine tells
+such text apart (textprep.written_in_cjk), the held-out split of scripts/build_cjk_index.py, and the committed model
+on a few obvious Chinese descriptions."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from functions.classifier.engine import DEFAULT_MODEL_DIR, ClassifierEngine
+from functions.classifier.lexical import LexicalIndex, _delta_decode, _delta_encode, terms
+from functions.classifier.textprep import written_in_cjk
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
+
+import build_cjk_index  # noqa: E402
+
+NAMES = ["冷凍蝦", "冷凍蝦仁", "冷凍鮪魚", "腳踏車", "登山腳踏車", "腳踏車坐墊", "智慧型手機", "手機用外殼"]
+LABELS = [0, 0, 1, 2, 2, 3, 4, 5]
+
+
+@pytest.fixture(scope="module")
+def cjk_index() -> LexicalIndex:
+    return LexicalIndex.build(NAMES, LABELS, n_labels=6, min_df=1, analyzer="cjk")
+
+
+def test_cjk_terms_are_characters_and_character_pairs_and_latin_words():
+    assert terms("冷凍蝦 12V", "cjk") == ["冷", "凍", "蝦", "冷凍", "凍蝦", "12v"]
+    assert terms("冷凍蝦") == []  # the English analyzer ignores Han characters, so English scoring is unchanged
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("冷凍蝦", True), ("12V 40A汽車繼電器", True), ("전자석 커플링", True),
+    ("frozen shrimp", False), ("LED TV 液晶", False), ("12345", False),
+])
+def test_written_in_cjk_counts_han_and_hangul_against_latin_letters(text, expected):
+    assert written_in_cjk(text) is expected
+
+
+def test_cjk_index_ranks_the_name_sharing_character_pairs(cjk_index):
+    # Given a name not in the index that shares "腳踏車" with label 2 (and with the saddle, label 3)
+    scores = cjk_index.scores("兒童腳踏車")
+    # Then the bicycle ranks before its saddle and unrelated labels score nothing
+    assert int(np.argmax(scores)) == 2 and scores[2] > scores[3] > 0
+    assert scores[0] == scores[1] == scores[4] == 0
+
+
+def test_single_characters_count_in_centroids_but_not_in_short_row_matches(cjk_index):
+    # "車" alone is in the centroid of labels 2 and 3, but matches no short row on its own
+    row_terms = {cjk_index.terms[t] for t in range(len(cjk_index.terms)) if cjk_index.row_indptr[t + 1] > cjk_index.row_indptr[t]}
+    assert "腳踏" in row_terms and "車" not in row_terms
+    assert cjk_index.scores("車")[2] > 0
+
+
+def test_cjk_index_round_trip_keeps_scores(cjk_index, tmp_path):
+    cjk_index.save(tmp_path / "cjk.npz")
+    loaded = LexicalIndex.load(tmp_path / "cjk.npz")
+    assert loaded.analyzer == "cjk"
+    assert np.array_equal(loaded.row_ids, cjk_index.row_ids)
+    for query in ("冷凍蝦", "智慧型手機殼", "腳踏車"):
+        assert np.allclose(loaded.scores(query), cjk_index.scores(query), atol=1 / 255)
+
+
+@pytest.mark.parametrize("lists", [[[0, 3, 9], [], [1, 2], [], [7]], [[], [], [5]], [[4]], []])
+def test_delta_coding_of_posting_lists_round_trips(lists):
+    ids = np.array([i for lst in lists for i in lst], dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum([len(lst) for lst in lists])]).astype(np.int64)
+    assert np.array_equal(_delta_decode(_delta_encode(ids, indptr), indptr), ids)
+
+
+def test_unknown_analyzer_is_refused():
+    with pytest.raises(ValueError):
+        LexicalIndex.build(NAMES, LABELS, n_labels=6, analyzer="klingon")
+
+
+def test_held_out_names_split_by_name_into_fit_and_report():
+    parts = [build_cjk_index.held_out_part(f"名稱{i}") for i in range(4000)]
+    held = [p for p in parts if p]
+    assert 0.03 < len(held) / len(parts) < 0.07  # about 1 in 20
+    assert {"fit", "report"} == set(held)
+    assert build_cjk_index.held_out_part("冷凍蝦") == build_cjk_index.held_out_part("冷凍蝦")
+
+
+def test_chinese_names_read_with_their_condition(tmp_path):
+    (tmp_path / "ch03.csv").write_text(
+        "term_en,term_zh_tw,hs6,condition,note\nfrozen shrimp,冷凍蝦,030617,frozen,\ntuna,,030342,,\nsmartphone,smartphone,851713,,\n",
+        encoding="utf-8")
+    assert build_cjk_index.chinese_names(tmp_path) == [{"name": "冷凍蝦", "text": "冷凍蝦 (frozen)", "hs6": "030617"}]
+
+
+@pytest.fixture(scope="module")
+def engine() -> ClassifierEngine:
+    return ClassifierEngine(DEFAULT_MODEL_DIR)
+
+
+@pytest.mark.parametrize(("text", "accepted"), [
+    ("智慧型手機", "851713"), ("腳踏車", "871200"), ("冷凍蝦", "030617"), ("筆記型電腦", "847130"),
+])
+def test_committed_model_reads_obvious_chinese_descriptions(engine, text, accepted):
+    result = engine.classify([text], top_k=5)["results"][0]
+    assert accepted in [c["hs6"] for c in result["candidates"]][:3], [c["hs6"] for c in result["candidates"]]
+    assert result["evidence"] == []  # the English exemplars say nothing about Chinese text
+
+
+def test_english_text_keeps_the_english_path(engine):
+    scored = engine.scores("frozen shrimp; 冷凍蝦")  # more Latin letters than Han characters
+    assert scored.temperature == engine.scorer.temperature
