@@ -31,6 +31,16 @@ def test_classify_one_and_a_batch(api):
     assert batch.status_code == 200 and len(batch.json()["results"]) == 2
 
 
+def test_classify_a_chinese_description_over_http(api):
+    # Given a trader who writes in Traditional Chinese (UTF-8 through API Gateway-style JSON and lambda.invoke)
+    response = api("POST", "/v1/classify", json={"text": "筆記型電腦", "lang": "zh-TW", "top_k": 3})
+    # Then the laptop subheading comes back, and the text is echoed as written
+    assert response.status_code == 200, response.text
+    result = response.json()["results"][0]
+    assert result["text"] == "筆記型電腦"
+    assert "847130" in [c["hs6"] for c in result["candidates"]]
+
+
 @pytest.mark.parametrize(
     "body, field",
     [({"text": "   !!! "}, "text"), ({"texts": ["x"] * 65}, "texts"), ({"text": "tea", "texts": ["tea"]}, "text"), ({"text": 42}, "text")],
