@@ -111,7 +111,10 @@ fit-confidence: venv
 	$(PY) scripts/fit_confidence.py --model-dir $(MODEL_DIR) --write
 
 # Chinese text: the character-pair index of the index's Traditional Chinese names, its weight and temperature (docs/model.md).
+# OpenCC's dictionaries (the Simplified -> Traditional table) are needed here only, not at run time or in CI.
+OPENCC := opencc-python-reimplemented==0.1.7
 cjk-index: venv
+	$(PY) -c "import opencc" 2>/dev/null || $(PY) -m pip install --quiet '$(OPENCC)'
 	$(PY) scripts/build_cjk_index.py --model-dir $(MODEL_DIR) --write
 
 # Both steps after every export (they do not depend on each other).

@@ -6,13 +6,15 @@ Why: the encoder is English MiniLM and cannot read Chinese, yet Taiwanese trader
 the guided dialogue already speaks zh-TW. The commercial names index (``data/commercial_names/*.csv``) gives most
 entries a Traditional Chinese name (``term_zh_tw``), so a lexical index over those names, on characters and
 character pairs (``lexical.LexicalIndex``, analyzer ``cjk``), scores Chinese text; the engine adds it to the scores
-of text written mostly in Han or Hangul characters (``textprep.written_in_cjk``).
+of text written mostly in Han or Hangul characters (``textprep.written_in_cjk``), after turning Simplified characters
+into Traditional ones (``chinese.TraditionalChinese``, from OpenCC's dictionaries: ``zh_s2t.json``).
 
 Measured honestly: 5 % of the Chinese names (by a hash of the name) are held out of the index. Half of them fit the
 weight of the index and the temperature by NLL; the other half reports HS6@1 / HS4@1 / HS6@5 and ECE. Queries are
-the bare names, without the English condition the index rows carry in brackets. ``--write`` then builds the index
-from all names, saves ``lexical_cjk.npz`` into the model folder, stores ``cjk_weight`` and ``cjk_temperature`` in
-config.json and redoes the model card's file table. The last stdout line is one JSON object.
+the bare names, without the English condition the index rows carry in brackets; they are measured once more written
+in Simplified characters (OpenCC t2s), read with and without the conversion back. ``--write`` then builds the index
+from all names, saves ``lexical_cjk.npz`` and ``zh_s2t.json`` into the model folder, stores ``cjk_weight`` and
+``cjk_temperature`` in config.json and redoes the model card's file table. The last stdout line is one JSON object.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ import numpy as np  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
 
 from evaluate import expected_calibration_error  # noqa: E402
+from functions.classifier.chinese import FILE_NAME as CHINESE_TABLE  # noqa: E402
+from functions.classifier.chinese import TraditionalChinese  # noqa: E402
 from functions.classifier.confidence import fit_temperature, softmax_rows  # noqa: E402
 from functions.classifier.engine import ClassifierEngine, model_dir  # noqa: E402
 from functions.classifier.lexical import LexicalIndex  # noqa: E402
@@ -46,7 +50,8 @@ HELD_OUT_BUCKETS = 20  # 1 in 20 names held out; of those, even hashes fit and o
 
 
 def chinese_names(folder: Path) -> list[dict]:
-    """One row per Chinese name of the index: the name with its condition in brackets, as the corpus has it."""
+    """Rows of the index's Chinese names: the name alone and, when the entry has one, the name with its (English)
+    condition in brackets, as the corpus has it. The name alone lets a bare name that users type match exactly."""
     rows = []
     for path in sorted(folder.glob("*.csv")):
         with open(path, encoding="utf-8-sig", newline="") as handle:
@@ -54,8 +59,10 @@ def chinese_names(folder: Path) -> list[dict]:
                 name = normalize_query(rec.get("term_zh_tw") or "")
                 hs6 = re.sub(r"\D", "", rec.get("hs6") or "")
                 if name and written_in_cjk(name):
+                    rows.append({"name": name, "text": name, "hs6": hs6})
                     condition = normalize_query(rec.get("condition") or "")
-                    rows.append({"name": name, "text": f"{name} ({condition})" if condition else name, "hs6": hs6})
+                    if condition:
+                        rows.append({"name": name, "text": f"{name} ({condition})", "hs6": hs6})
     return rows
 
 
@@ -67,36 +74,48 @@ def held_out_part(name: str) -> str | None:
     return "fit" if (h // HELD_OUT_BUCKETS) % 2 == 0 else "report"
 
 
-def build_index(rows: list[dict], label_index: dict[str, int]) -> LexicalIndex:
+def build_index(rows: list[dict], label_index: dict[str, int], to_traditional: TraditionalChinese) -> LexicalIndex:
+    """Names written the way the engine rewrites queries (Taiwan phrasing: 自行車 -> 腳踏車), so both sides meet. The
+    rows with an English condition count in their label's centroid; short-name matches are on bare names."""
     rows = [r for r in rows if r["hs6"] in label_index]
-    return LexicalIndex.build([r["text"] for r in rows], [label_index[r["hs6"]] for r in rows], len(label_index), analyzer="cjk")
+    return LexicalIndex.build([to_traditional.convert(r["text"]) for r in rows], [label_index[r["hs6"]] for r in rows], len(label_index),
+                              analyzer="cjk", short_rows=[r["text"] == r["name"] for r in rows])  # bare names only: users type no English
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model-dir", default=None, help="model folder (default: the served one)")
     ap.add_argument("--names", default=str(REPO / "data" / "commercial_names"))
+    ap.add_argument("--opencc-dir", default="", help="OpenCC dictionary folder (default: that of the installed opencc-python-reimplemented)")
     ap.add_argument("--write", action="store_true", help="save the index (built from all names) and its weights into the model folder")
     args = ap.parse_args(argv)
 
+    import opencc  # build time only (make cjk-index installs it)
+
+    dictionary_dir = Path(args.opencc_dir) if args.opencc_dir else Path(opencc.__file__).parent / "dictionary"
+    to_traditional = TraditionalChinese.from_opencc(dictionary_dir)
     folder = Path(args.model_dir) if args.model_dir else model_dir()
     engine = ClassifierEngine(folder)
     engine.cjk_lexical = None  # score the English way here; the index under test is added below
     rows = [r for r in chinese_names(Path(args.names)) if r["hs6"] in engine.label_index]
+    n_names = sum(r["text"] == r["name"] for r in rows)
     parts = {"fit": [], "report": []}
     indexed = []
     for row in rows:
         part = held_out_part(row["name"])
-        (parts[part] if part else indexed).append(row)
-    index = build_index(indexed, engine.label_index)
+        if not part:
+            indexed.append(row)
+        elif row["text"] == row["name"]:  # one query per held-out entry: its bare name
+            parts[part].append(row)
+    index = build_index(indexed, engine.label_index, to_traditional)
 
     def score(part_rows: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         base = np.stack([engine.scores(r["name"]).scores for r in tqdm(part_rows, desc="score", mininterval=5, file=sys.stderr)])
-        cjk = np.stack([index.scores(r["name"]) for r in part_rows])
+        cjk = np.stack([index.scores(to_traditional.convert(r["name"])) for r in part_rows])  # as the engine reads them
         return base, cjk, np.array([engine.label_index[r["hs6"]] for r in part_rows])
 
     fit_base, fit_cjk, fit_gold = score(parts["fit"])
-    trials = {w: fit_temperature(fit_base + w * fit_cjk, fit_gold) for w in WEIGHTS}
+    trials = {w: fit_temperature(fit_base + w * fit_cjk, fit_gold, high=2.0) for w in WEIGHTS}  # heavier weights want hotter softmaxes
     weight = min(trials, key=lambda w: trials[w][1])
     temperature = trials[weight][0]
     for w, (t, nll, acc) in trials.items():
@@ -117,26 +136,38 @@ def main(argv: list[str] | None = None) -> int:
         "ece": round(expected_calibration_error(probs.max(1), top[:, 0] == rep_gold), 4),
         "hs6@1_without_index": round(100 * float((english_only == rep_gold).mean()), 2),
     }
+    # The same held-out names written in Simplified characters (OpenCC t2s), read without and with the conversion back.
+    to_simplified = opencc.OpenCC("t2s")
+    simplified = [to_simplified.convert(r["name"]) for r in parts["report"]]
+    simplified_base = np.stack([engine.scores(q).scores for q in simplified])
+    for key, queries in (("simplified_hs6@1_unconverted", simplified), ("simplified_hs6@1", [to_traditional.convert(q) for q in simplified])):
+        cjk = np.stack([index.scores(q) for q in queries])
+        report[key] = round(100 * float((np.argmax(simplified_base + weight * cjk, 1) == rep_gold).mean()), 2)
+    report["simplified_changed"] = round(100 * float(np.mean([q != r["name"] for q, r in zip(simplified, parts["report"])])), 1)
     print(f"[report] held-out Chinese names: {report}", file=sys.stderr)
 
     if args.write:
-        served = build_index(rows, engine.label_index)
+        served = build_index(rows, engine.label_index, to_traditional)
         served.save(folder / INDEX_FILE)
+        to_traditional.save(folder / CHINESE_TABLE)
         config_path = folder / "config.json"
         config = json.loads(config_path.read_text(encoding="utf-8"))
         config.update({"cjk_weight": weight, "cjk_temperature": temperature,
-                       "cjk_index": f"{len(rows)} Traditional Chinese names of data/commercial_names (characters and character pairs)",
+                       "cjk_index": f"{n_names} Traditional Chinese names of data/commercial_names, alone and with their condition ({len(rows)} rows;"
+                                    " characters and character pairs)",
                        "metrics_cjk_heldout": report})
         config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")
         rewrite_card(folder, {"- Chinese:": (
             f"- Chinese: text written mostly in Han/Hangul characters is scored with `{INDEX_FILE}`, a character and character-pair"
-            f" TF-IDF index of the {len(rows)} Traditional Chinese names of the commercial names index, weight {weight},"
+            f" TF-IDF index of the {n_names} Traditional Chinese names of the commercial names index ({len(rows)} rows), weight {weight},"
             f" temperature {temperature:.4f} (fitted on held-out names). Held-out names ({report['n']}, not in the index when measured):"
             f" HS6@1 {report['hs6@1']} %, HS4@1 {report['hs4@1']} %, HS6@5 {report['hs6@5']} %, ECE {report['ece']}"
-            f" (the English path alone: HS6@1 {report['hs6@1_without_index']} %). No evidence texts are returned for such text.")})
+            f" (the English path alone: HS6@1 {report['hs6@1_without_index']} %). The same names in Simplified characters:"
+            f" HS6@1 {report['simplified_hs6@1']} % through `{CHINESE_TABLE}` (OpenCC's Simplified-to-Traditional character and Taiwan"
+            f" phrase tables, Apache-2.0), {report['simplified_hs6@1_unconverted']} % without it. No evidence texts are returned for such text.")})
         print(f"[write] {folder / INDEX_FILE} ({(folder / INDEX_FILE).stat().st_size / 1e6:.2f} MB), weight {weight}, temperature {temperature:.4f}",
               file=sys.stderr)
-    print(json.dumps({"weight": weight, "temperature": round(temperature, 5), "names": len(rows), "indexed_when_measured": len(indexed),
+    print(json.dumps({"weight": weight, "temperature": round(temperature, 5), "names": n_names, "rows": len(rows), "indexed_when_measured": len(indexed),
                       "fit_n": len(fit_gold), "report": report, "written": bool(args.write)}))
     return 0
 

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from customs.observability import MetricUnit, logger, metrics, tracer
+from functions.classifier.chinese import FILE_NAME as CHINESE_TABLE
+from functions.classifier.chinese import TraditionalChinese
 from functions.classifier.encoder import OnnxEncoder, Scorer, load_heading_vectors, load_prototypes
 from functions.classifier.lexical import LexicalIndex
 from functions.classifier.textprep import expand_abbreviations, first_segment, normalize_query, written_in_cjk
@@ -162,6 +164,8 @@ class ClassifierEngine:
         cjk_path = folder / "lexical_cjk.npz"
         self.cjk_weight = float(self.config.get("cjk_weight", 0.0))
         self.cjk_lexical = LexicalIndex.load(cjk_path) if cjk_path.exists() and self.cjk_weight else None
+        s2t_path = folder / CHINESE_TABLE
+        self.to_traditional = TraditionalChinese.load(s2t_path) if s2t_path.exists() and self.cjk_lexical is not None else None
         self.encoder = OnnxEncoder(folder / "model.int8.onnx", folder / "tokenizer.json", threads=threads)
         self.hs = _HsInfo()
 
@@ -179,7 +183,8 @@ class ClassifierEngine:
         if self.cjk_lexical is not None and written_in_cjk(readable):
             # The English exemplars' cosines to an embedding of Chinese text mean nothing: no evidence from them.
             empty = np.zeros(0, dtype=np.int64)
-            return ScoredText(text, scores + self.cjk_weight * self.cjk_lexical.scores(readable), float(self.config["cjk_temperature"]),
+            chinese = self.to_traditional.convert(readable) if self.to_traditional is not None else readable  # the index is Traditional
+            return ScoredText(text, scores + self.cjk_weight * self.cjk_lexical.scores(chinese), float(self.config["cjk_temperature"]),
                               empty, empty.astype(np.float32))
         return ScoredText(text, scores, self.scorer.temperature, rows, sims)
 

@@ -98,6 +98,9 @@ class LexicalIndex:
         for term_id, weight in zip(ids, w):
             lo, hi = self.indptr[term_id], self.indptr[term_id + 1]
             out[self.labels[lo:hi]] += weight * self.weights[lo:hi]
+        if self.analyzer == "cjk":  # short names are matched on character pairs only: the query too, normalised over them
+            pairs = np.array([not _single_character(self.terms[t]) for t in ids], dtype=bool)
+            w = np.where(pairs, w, 0.0) / max(float(np.linalg.norm(w[pairs])), 1e-12) if pairs.any() else w * 0.0
         spans = [(self.row_indptr[t], self.row_indptr[t + 1], weight) for t, weight in zip(ids, w)]
         spans = [(lo, hi, weight) for lo, hi, weight in spans if hi > lo]
         if spans:
@@ -111,10 +114,13 @@ class LexicalIndex:
     # ------------------------------------------------------------------ build / save / load
     @classmethod
     def build(cls, texts: Iterable[str], label_ids: Iterable[int], n_labels: int, min_df: int = 2,
-              analyzer: str = "words") -> "LexicalIndex":
+              analyzer: str = "words", short_rows: Iterable[bool] | None = None) -> "LexicalIndex":
         """With the ``cjk`` analyzer, single characters count in the label centroids but not in the short-row
-        matches: a shared character says little about two names being the same (and it keeps the index small)."""
+        matches, where rows and queries are normalised over their character pairs: a shared character says little about
+        two names being the same, an identical name still scores 1 (and the index stays small). ``short_rows``
+        (one flag per text) can keep a text out of the short-row matches; it still counts in its label's centroid."""
         texts, label_ids = list(texts), list(label_ids)
+        eligible = list(short_rows) if short_rows is not None else [True] * len(texts)
         df: Counter[str] = Counter()
         for text in texts:
             df.update(set(terms(text, analyzer)))
@@ -134,19 +140,27 @@ class LexicalIndex:
             w = np.array([all_w[t] for t in counts if t in index], dtype=np.float32) / max(norm, 1e-12)
             return ids, w
 
+        def pair_vector(text: str) -> tuple[np.ndarray, np.ndarray]:
+            """``cjk`` short names: the same vector on character pairs (and Latin words) only, normalised over them."""
+            counts = {t: c for t, c in Counter(terms(text, analyzer)).items() if not _single_character(t)}
+            all_w = {t: (1.0 + math.log(c)) * (math.log((1 + n_docs) / (1 + df[t])) + 1.0) for t, c in counts.items()}
+            norm = math.sqrt(sum(v * v for v in all_w.values()))
+            ids = np.array([index[t] for t in counts if t in index], dtype=np.int64)
+            return ids, np.array([all_w[t] for t in counts if t in index], dtype=np.float32) / max(norm, 1e-12)
+
         row_postings: list[list[tuple[int, float]]] = [[] for _ in vocab]
         row_labels: list[int] = []
-        for text, label in zip(texts, label_ids):
+        for text, label, may_match in zip(texts, label_ids, eligible):
             ids, w = row_vector(text)
             if not len(ids):
                 continue
             bucket = acc[label]
             for i, v in zip(ids.tolist(), w.tolist()):
                 bucket[i] = bucket.get(i, 0.0) + v
-            if len(text.split()) <= SHORT_ROW_WORDS:
-                for i, v in zip(ids.tolist(), w.tolist()):
-                    if analyzer == "words" or not _single_character(vocab[i]):
-                        row_postings[i].append((len(row_labels), v))
+            if may_match and len(text.split()) <= SHORT_ROW_WORDS:
+                row_ids, row_w = (ids, w) if analyzer == "words" else pair_vector(text)
+                for i, v in zip(row_ids.tolist(), row_w.tolist()):
+                    row_postings[i].append((len(row_labels), v))
                 row_labels.append(label)
         postings: list[list[tuple[int, float]]] = [[] for _ in vocab]
         for label, bucket in enumerate(acc):

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from functions.classifier.chinese import TraditionalChinese
 from functions.classifier.engine import DEFAULT_MODEL_DIR, ClassifierEngine
 from functions.classifier.lexical import LexicalIndex, _delta_decode, _delta_encode, terms
 from functions.classifier.textprep import written_in_cjk
@@ -55,6 +56,16 @@ def test_single_characters_count_in_centroids_but_not_in_short_row_matches(cjk_i
     assert cjk_index.scores("車")[2] > 0
 
 
+def test_an_identical_short_name_scores_one(cjk_index):
+    assert cjk_index.scores("腳踏車坐墊")[3] == pytest.approx(1.0, abs=0.01)
+
+
+def test_a_row_kept_out_of_short_rows_still_counts_in_its_centroid():
+    index = LexicalIndex.build(["腳踏車", "腳踏車 (not motorised)"], [0, 1], n_labels=2, min_df=1, analyzer="cjk", short_rows=[True, False])
+    assert set(index.row_labels.tolist()) == {0}  # only the bare name can match as a short row
+    assert index.scores("腳踏車")[1] > 0  # the other row still speaks through label 1's centroid
+
+
 def test_cjk_index_round_trip_keeps_scores(cjk_index, tmp_path):
     cjk_index.save(tmp_path / "cjk.npz")
     loaded = LexicalIndex.load(tmp_path / "cjk.npz")
@@ -88,7 +99,29 @@ def test_chinese_names_read_with_their_condition(tmp_path):
     (tmp_path / "ch03.csv").write_text(
         "term_en,term_zh_tw,hs6,condition,note\nfrozen shrimp,冷凍蝦,030617,frozen,\ntuna,,030342,,\nsmartphone,smartphone,851713,,\n",
         encoding="utf-8")
-    assert build_cjk_index.chinese_names(tmp_path) == [{"name": "冷凍蝦", "text": "冷凍蝦 (frozen)", "hs6": "030617"}]
+    # Then the bare name (what users type) and the name with its condition are both rows of the entry
+    assert build_cjk_index.chinese_names(tmp_path) == [{"name": "冷凍蝦", "text": "冷凍蝦", "hs6": "030617"},
+                                                       {"name": "冷凍蝦", "text": "冷凍蝦 (frozen)", "hs6": "030617"}]
+
+
+@pytest.fixture
+def opencc_dictionary(tmp_path) -> Path:
+    # A few lines in OpenCC's format: key, tab, readings (the first is the usual one)
+    (tmp_path / "STCharacters.txt").write_text("车\t車\n虾\t蝦\n冻\t凍\n为\t爲 為\n面\t面 麵\n", encoding="utf-8")
+    (tmp_path / "TWVariants.txt").write_text("爲\t為\n", encoding="utf-8")
+    (tmp_path / "TWPhrases.txt").write_text("自行車\t腳踏車\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_simplified_text_becomes_taiwan_traditional(opencc_dictionary, tmp_path):
+    table = TraditionalChinese.from_opencc(opencc_dictionary)
+    assert table.convert("冷冻虾") == "冷凍蝦"
+    assert table.convert("自行车") == "腳踏車"  # characters first, then the Taiwan phrase
+    assert table.convert("为") == "為"  # in its Taiwan variant
+    # Traditional text passes unchanged: 面 is Traditional too (its readings include itself), so it is not mapped
+    assert table.convert("面膜") == "面膜"
+    table.save(tmp_path / "zh_s2t.json")
+    assert TraditionalChinese.load(tmp_path / "zh_s2t.json").convert("自行车") == "腳踏車"
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +131,7 @@ def engine() -> ClassifierEngine:
 
 @pytest.mark.parametrize(("text", "accepted"), [
     ("智慧型手機", "851713"), ("腳踏車", "871200"), ("冷凍蝦", "030617"), ("筆記型電腦", "847130"),
+    ("智能手机", "851713"), ("自行车", "871200"),  # Simplified characters, mainland words
 ])
 def test_committed_model_reads_obvious_chinese_descriptions(engine, text, accepted):
     result = engine.classify([text], top_k=5)["results"][0]
