@@ -24,6 +24,7 @@ import csv
 import hashlib
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -87,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model-dir", default=None, help="model folder (default: the served one)")
     ap.add_argument("--names", default=str(REPO / "data" / "commercial_names"))
     ap.add_argument("--opencc-dir", default="", help="OpenCC dictionary folder (default: that of the installed opencc-python-reimplemented)")
+    ap.add_argument("--heldout-model", default="",
+                    help="also write a copy of the model with the index as measured (without the held-out names) to this folder,"
+                         " with the reporting names as chinese_heldout.jsonl, for scripts/evaluate.py and simulate_dialogue.py")
     ap.add_argument("--write", action="store_true", help="save the index (built from all names) and its weights into the model folder")
     args = ap.parse_args(argv)
 
@@ -145,6 +149,19 @@ def main(argv: list[str] | None = None) -> int:
         report[key] = round(100 * float((np.argmax(simplified_base + weight * cjk, 1) == rep_gold).mean()), 2)
     report["simplified_changed"] = round(100 * float(np.mean([q != r["name"] for q, r in zip(simplified, parts["report"])])), 1)
     print(f"[report] held-out Chinese names: {report}", file=sys.stderr)
+
+    if args.heldout_model:  # the served code path on names it has never seen (evaluate.py --model-dir, CUSTOMS_MODEL_DIR)
+        copy = Path(args.heldout_model)
+        shutil.copytree(folder, copy, dirs_exist_ok=True)
+        index.save(copy / INDEX_FILE)
+        to_traditional.save(copy / CHINESE_TABLE)
+        config = json.loads((copy / "config.json").read_text(encoding="utf-8"))
+        config.update({"model_version": config["model_version"] + "-heldout-names", "cjk_weight": weight, "cjk_temperature": temperature})
+        (copy / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+        with open(copy / "chinese_heldout.jsonl", "w", encoding="utf-8") as handle:
+            for i, row in enumerate(parts["report"]):
+                handle.write(json.dumps({"id": f"zh-heldout-{i:05d}", "text": row["name"], "hs6": row["hs6"]}, ensure_ascii=False) + "\n")
+        print(f"[heldout-model] {copy} (+ chinese_heldout.jsonl, {len(parts['report'])} names)", file=sys.stderr)
 
     if args.write:
         served = build_index(rows, engine.label_index, to_traditional)
