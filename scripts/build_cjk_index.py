@@ -23,6 +23,7 @@ import argparse
 import csv
 import hashlib
 import json
+import random
 import re
 import shutil
 import sys
@@ -90,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--opencc-dir", default="", help="OpenCC dictionary folder (default: that of the installed opencc-python-reimplemented)")
     ap.add_argument("--heldout-model", default="",
                     help="also write a copy of the model with the index as measured (without the held-out names) to this folder,"
-                         " with the reporting names as chinese_heldout.jsonl, for scripts/evaluate.py and simulate_dialogue.py")
+                         " with the reporting names as chinese_heldout.jsonl (and dressed as declarations with English fields:"
+                         " chinese_heldout_declarations.jsonl), for scripts/evaluate.py and simulate_dialogue.py")
     ap.add_argument("--write", action="store_true", help="save the index (built from all names) and its weights into the model folder")
     args = ap.parse_args(argv)
 
@@ -158,10 +160,18 @@ def main(argv: list[str] | None = None) -> int:
         config = json.loads((copy / "config.json").read_text(encoding="utf-8"))
         config.update({"model_version": config["model_version"] + "-heldout-names", "cjk_weight": weight, "cjk_temperature": temperature})
         (copy / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
-        with open(copy / "chinese_heldout.jsonl", "w", encoding="utf-8") as handle:
-            for i, row in enumerate(parts["report"]):
-                handle.write(json.dumps({"id": f"zh-heldout-{i:05d}", "text": row["name"], "hs6": row["hs6"]}, ensure_ascii=False) + "\n")
-        print(f"[heldout-model] {copy} (+ chinese_heldout.jsonl, {len(parts['report'])} names)", file=sys.stderr)
+        from training_data import noise_field  # torch-free; the English calibration set is dressed the same way
+
+        dress = random.Random(5)
+        for name, text_of in (("chinese_heldout.jsonl", lambda row: row["name"]),
+                              # Chinese goods then 1-3 English fields (brand, model, origin, quantity), as declarations are written
+                              ("chinese_heldout_declarations.jsonl",
+                               lambda row: "; ".join([row["name"]] + [noise_field(dress) for _ in range(dress.randint(1, 3))]))):
+            with open(copy / name, "w", encoding="utf-8") as handle:
+                for i, row in enumerate(parts["report"]):
+                    handle.write(json.dumps({"id": f"zh-heldout-{i:05d}", "text": text_of(row), "hs6": row["hs6"]}, ensure_ascii=False) + "\n")
+        print(f"[heldout-model] {copy} (+ chinese_heldout.jsonl and chinese_heldout_declarations.jsonl, {len(parts['report'])} names)",
+              file=sys.stderr)
 
     if args.write:
         served = build_index(rows, engine.label_index, to_traditional)

@@ -61,7 +61,10 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 
 def written_in_cjk(text: str) -> bool:
-    """True when Han/Hangul characters are at least as many as Latin letters ("12V 40A汽車繼電器": yes; "LED TV 液晶":
-    no). Digits do not count either way."""
-    cjk = len(_CJK.findall(text))
-    return cjk > 0 and cjk >= len(_LATIN.findall(text))
+    """True when the goods are described in Han/Hangul characters: in the declaration's first field (the whole text when
+    it has one field), those characters are at least as many as Latin letters. "12V 40A汽車繼電器": yes; "智慧型手機;
+    SAMSUNG; SM-S921; KOREA": yes (English fields after Chinese goods); "Green tea; 天福": no (a Chinese brand after
+    English goods); "LED TV 液晶": no. Digits do not count either way."""
+    goods = first_segment(text) or text
+    cjk = len(_CJK.findall(goods))
+    return cjk > 0 and cjk >= len(_LATIN.findall(goods))

@@ -35,9 +35,11 @@ def test_cjk_terms_are_characters_and_character_pairs_and_latin_words():
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("冷凍蝦", True), ("12V 40A汽車繼電器", True), ("전자석 커플링", True),
+    ("智慧型手機; SAMSUNG; SM-S921; KOREA", True),  # Chinese goods, English brand/model/origin fields
     ("frozen shrimp", False), ("LED TV 液晶", False), ("12345", False),
+    ("Green tea; 天福; 600 g", False),  # English goods, a Chinese brand field
 ])
-def test_written_in_cjk_counts_han_and_hangul_against_latin_letters(text, expected):
+def test_written_in_cjk_reads_the_goods_field(text, expected):
     assert written_in_cjk(text) is expected
 
 
@@ -137,6 +139,11 @@ def test_committed_model_reads_obvious_chinese_descriptions(engine, text, accept
     result = engine.classify([text], top_k=5)["results"][0]
     assert accepted in [c["hs6"] for c in result["candidates"]][:3], [c["hs6"] for c in result["candidates"]]
     assert result["evidence"] == []  # the English exemplars say nothing about Chinese text
+
+
+def test_a_chinese_declaration_with_english_fields_is_read_in_chinese(engine):
+    result = engine.classify(["筆記型電腦; ACER; SWIFT 3 SF314; TAIWAN"], top_k=3)["results"][0]
+    assert "847130" in [c["hs6"] for c in result["candidates"]]
 
 
 def test_english_text_keeps_the_english_path(engine):
