@@ -268,6 +268,20 @@ def test_guided_flow_from_description_to_final_code_with_the_trained_classifier(
     assert view["result"]["hs6"].startswith(("61", "62")), view["result"]
 
 
+def test_a_chinese_description_reaches_the_right_heading_with_the_trained_classifier(browser, platform):
+    # Given the page in Traditional Chinese and a description written in Chinese only
+    open_page(browser, platform.gateway_url, platform.api_url, lang="zh-TW")
+    start(browser, "男用棉質針織T恤")
+    assert not browser.visible(tid("error")), browser.text(tid("error-message"))
+    # Then the knitted T-shirt heading leads: among the candidates of the first question, or as the result
+    if browser.visible(tid("result")):
+        assert browser.text(tid("result-hs6")).startswith("6109"), browser.text(tid("result-hs6"))
+    else:
+        first = browser.text(f"{tid('candidates')} li:first-child")
+        assert "6109." in first, first
+    browser.screenshot(ARTIFACTS / "zh-model-0-first-step.png")
+
+
 def test_guided_flow_on_the_real_routes_with_fixed_candidates(browser, platform, stub_classifier):
     view = run_guided_flow(browser, platform, "routes", "men's cotton t-shirt", not_sure_first=True, prefer=TSHIRT)
     assert view["result"]["questions_asked"] >= 2 and view["history"][0]["answer_id"] == "not_sure"
