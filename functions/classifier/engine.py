@@ -159,8 +159,8 @@ class ClassifierEngine:
         )
         lexical_path = folder / "lexical.npz"
         self.lexical = LexicalIndex.load(lexical_path) if lexical_path.exists() and self.scorer.lexical_weight else None
-        # Chinese/Korean text: the English encoder cannot read it, so a character-pair index of the Traditional Chinese
-        # trade names carries it, with its own weight and temperature (scripts/build_cjk_index.py).
+        # Chinese text: the English encoder cannot read it, so a character-pair index of the Traditional Chinese trade
+        # names carries it, with its own weight and temperature, after Simplified -> Traditional (scripts/build_cjk_index.py).
         cjk_path = folder / "lexical_cjk.npz"
         self.cjk_weight = float(self.config.get("cjk_weight", 0.0))
         self.cjk_lexical = LexicalIndex.load(cjk_path) if cjk_path.exists() and self.cjk_weight else None
