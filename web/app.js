@@ -103,6 +103,11 @@
         el("span", { class: "candidate-desc", text: candidate.description || "" }),
         el("span", { class: "pct", text: percent(candidate.probability) })),
       bar(candidate.probability, label),
+      // The HS wording is English; on the Chinese page, trade names of the subheading help to check it.
+      state.lang === "zh-TW" && (candidate.examples_zh || []).length
+        ? el("p", { class: "examples small", "data-testid": `${testid}-examples`, lang: "zh-TW",
+          text: t("examplesOf", { names: candidate.examples_zh.join("、") }) })
+        : null,
       candidate.path_text ? el("p", { class: "path-text small muted", text: candidate.path_text }) : null);
   }
 

@@ -279,6 +279,8 @@ def test_a_chinese_description_reaches_the_right_heading_with_the_trained_classi
     else:
         first = browser.text(f"{tid('candidates')} li:first-child")
         assert "6109." in first, first
+        # with Chinese trade names beside the English HS wording
+        assert browser.text(f"{tid('candidates')} li:first-child .examples").startswith("例："), first
     browser.screenshot(ARTIFACTS / "zh-model-0-first-step.png")
 
 

@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from customs.hs.examples import chinese_examples
+
 NOT_SURE = "not_sure"
 NONE_OF_THESE = "none"
 MAX_QUESTIONS = 6
@@ -303,7 +305,8 @@ class DialogueEngine:
         lang = state["lang"]
         question = state.get("question")
         candidates = [
-            {"hs6": hs6, "probability": round(p, 4), "description": self.nomenclature.description(hs6), "path_text": self._path_text(hs6)}
+            {"hs6": hs6, "probability": round(p, 4), "description": self.nomenclature.description(hs6), "path_text": self._path_text(hs6),
+             "examples_zh": chinese_examples(hs6)}
             for hs6, p in self.ranked(state)[:top]
         ]
         result = None
@@ -316,6 +319,7 @@ class DialogueEngine:
                 "hs6": hs6,
                 "probability": round(probability, 4),
                 "description": self.nomenclature.description(hs6),
+                "examples_zh": chinese_examples(hs6),
                 "path": self._path(hs6),
                 "path_text": self._path_text(hs6),
                 "alternatives": candidates[1:],

@@ -111,3 +111,10 @@ def test_answers_that_do_not_fit_are_rejected(engine, question_id, option_id, me
 
 def test_plain_wording_drops_cross_references():
     assert plain_wording("Articles of plastics and articles of other materials of heading no. 3901 to 3914, n.e.c. in chapter 39") == "Articles of plastics and articles of other materials"
+
+
+def test_candidates_carry_chinese_example_names(engine):
+    # The HS wording is English; the zh-TW page shows trade names of each candidate beside it
+    view = engine.view(engine.start("男用棉質T恤", SHIRTS, lang="zh-TW"))
+    first = view["candidates"][0]
+    assert first["hs6"] == "610910" and first["examples_zh"] and all(any("\u4e00" <= ch <= "\u9fff" for ch in n) for n in first["examples_zh"])
