@@ -70,6 +70,8 @@ class LexicalIndex:
         self.analyzer = analyzer
         self.vocab = {t: i for i, t in enumerate(vocab)}
         self.terms = list(vocab)
+        # cjk: which terms take part in short-name matches (character pairs and Latin words, not single characters)
+        self.matches_rows = np.array([not _single_character(t) for t in self.terms], dtype=bool) if analyzer == "cjk" else None
         self.idf = np.asarray(idf, dtype=np.float32)
         self.indptr = np.asarray(indptr, dtype=np.int64)
         self.labels = np.asarray(labels, dtype=np.int64)
@@ -98,8 +100,8 @@ class LexicalIndex:
         for term_id, weight in zip(ids, w):
             lo, hi = self.indptr[term_id], self.indptr[term_id + 1]
             out[self.labels[lo:hi]] += weight * self.weights[lo:hi]
-        if self.analyzer == "cjk":  # short names are matched on character pairs only: the query too, normalised over them
-            pairs = np.array([not _single_character(self.terms[t]) for t in ids], dtype=bool)
+        if self.matches_rows is not None:  # short names are matched on character pairs only: the query too, normalised over them
+            pairs = self.matches_rows[ids]
             w = np.where(pairs, w, 0.0) / max(float(np.linalg.norm(w[pairs])), 1e-12) if pairs.any() else w * 0.0
         spans = [(self.row_indptr[t], self.row_indptr[t + 1], weight) for t, weight in zip(ids, w)]
         spans = [(lo, hi, weight) for lo, hi, weight in spans if hi > lo]
@@ -130,23 +132,16 @@ class LexicalIndex:
         idf = np.array([math.log((1 + n_docs) / (1 + df[t])) + 1.0 for t in vocab], dtype=np.float32)
         # Per-label sum of L2-normalised sublinear TF-IDF row vectors, then L2-normalised (the centroid).
         acc: list[dict[int, float]] = [dict() for _ in range(n_labels)]
-        def row_vector(text: str) -> tuple[np.ndarray, np.ndarray]:
+        def row_vector(text: str, pairs_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
             """The text's normalised TF-IDF entries on the vocabulary. The norm counts the rare terms left out
-            of the vocabulary too, so "bicycle mudguards" (with "mudguards" rare) is not taken for "bicycle"."""
-            counts = Counter(terms(text, analyzer))
+            of the vocabulary too, so "bicycle mudguards" (with "mudguards" rare) is not taken for "bicycle".
+            ``pairs_only`` (``cjk`` short names): the same on character pairs and Latin words, normalised over them."""
+            counts = {t: c for t, c in Counter(terms(text, analyzer)).items() if not (pairs_only and _single_character(t))}
             ids = np.array([index[t] for t in counts if t in index], dtype=np.int64)
             all_w = {t: (1.0 + math.log(c)) * (math.log((1 + n_docs) / (1 + df[t])) + 1.0) for t, c in counts.items()}
             norm = math.sqrt(sum(v * v for v in all_w.values()))
             w = np.array([all_w[t] for t in counts if t in index], dtype=np.float32) / max(norm, 1e-12)
             return ids, w
-
-        def pair_vector(text: str) -> tuple[np.ndarray, np.ndarray]:
-            """``cjk`` short names: the same vector on character pairs (and Latin words) only, normalised over them."""
-            counts = {t: c for t, c in Counter(terms(text, analyzer)).items() if not _single_character(t)}
-            all_w = {t: (1.0 + math.log(c)) * (math.log((1 + n_docs) / (1 + df[t])) + 1.0) for t, c in counts.items()}
-            norm = math.sqrt(sum(v * v for v in all_w.values()))
-            ids = np.array([index[t] for t in counts if t in index], dtype=np.int64)
-            return ids, np.array([all_w[t] for t in counts if t in index], dtype=np.float32) / max(norm, 1e-12)
 
         row_postings: list[list[tuple[int, float]]] = [[] for _ in vocab]
         row_labels: list[int] = []
@@ -158,7 +153,7 @@ class LexicalIndex:
             for i, v in zip(ids.tolist(), w.tolist()):
                 bucket[i] = bucket.get(i, 0.0) + v
             if may_match and len(text.split()) <= SHORT_ROW_WORDS:
-                row_ids, row_w = (ids, w) if analyzer == "words" else pair_vector(text)
+                row_ids, row_w = (ids, w) if analyzer == "words" else row_vector(text, pairs_only=True)
                 for i, v in zip(row_ids.tolist(), row_w.tolist()):
                     row_postings[i].append((len(row_labels), v))
                 row_labels.append(label)
