@@ -281,6 +281,7 @@ def test_a_chinese_description_reaches_the_right_heading_with_the_trained_classi
         assert "6109." in first, first
         # with Chinese trade names beside the English HS wording
         assert browser.text(f"{tid('candidates')} li:first-child .examples").startswith("例："), first
+        assert any("（例：" in label for label in browser.texts(f"{tid('options')} button")), browser.texts(f"{tid('options')} button")
     browser.screenshot(ARTIFACTS / "zh-model-0-first-step.png")
 
 

@@ -161,6 +161,12 @@ def attribute_value(attribute: Attribute, texts_by_level: Mapping[int, str]) -> 
 # --- wording ---------------------------------------------------------------------------------------------
 
 
+def _labels(english: str, examples_zh: list[str]) -> dict[str, str]:
+    """An option's label: the English HS wording, and on the Chinese page the same with Chinese trade names of the code
+    (the HS wording has no Chinese text here)."""
+    return {"en": english, "zh-TW": f"{english}（例：{'、'.join(examples_zh)}）"} if examples_zh else {"en": english}
+
+
 def plain_wording(description: str, limit: int = 110) -> str:
     """A readable rewording of nomenclature text: references to other headings dropped, first clauses kept."""
     text = re.sub(r"\s*[,;]?\s*\b(?:n\.e\.c\.|excluding\b|other than\b)[^;]*", "", description, flags=re.IGNORECASE)
@@ -421,7 +427,7 @@ class DialogueEngine:
         if len(ranked) < 2:
             return []
         groups = ranked if len(ranked) <= MAX_CHOICE_OPTIONS + 1 else ranked[:MAX_CHOICE_OPTIONS]
-        options = [{"id": g, "label": {"en": plain_wording(wording(g))}} for g in groups]
+        options = [{"id": g, "label": _labels(plain_wording(wording(g)), chinese_examples(g, limit=2))} for g in groups]
         assignment: dict[str, str | None] = {k: (k[:length] if k[:length] in groups else NONE_OF_THESE) for k in keys}
         if len(groups) < len(ranked):
             options.append({"id": NONE_OF_THESE, "label": dict(UI_TEXT[NONE_OF_THESE])})

@@ -31,3 +31,10 @@ def test_committed_file_matches_the_commercial_names_index():
     with gzip.open(DATA_FILE, "rt", encoding="utf-8") as handle:
         assert json.load(handle) == expected
     assert build_zh_examples.encoded(expected) == DATA_FILE.read_bytes()  # deterministic bytes too
+
+
+def test_a_heading_gathers_the_first_names_of_its_subheadings():
+    heading = chinese_examples("8517")
+    assert heading and len(heading) <= PER_CODE
+    assert all(any(name in chinese_examples(hs6) for hs6 in ("851711", "851713", "851714", "851718", "851761", "851762", "851769",
+                                                            "851771", "851779")) for name in heading)

@@ -118,3 +118,12 @@ def test_candidates_carry_chinese_example_names(engine):
     view = engine.view(engine.start("男用棉質T恤", SHIRTS, lang="zh-TW"))
     first = view["candidates"][0]
     assert first["hs6"] == "610910" and first["examples_zh"] and all(any("\u4e00" <= ch <= "\u9fff" for ch in n) for n in first["examples_zh"])
+
+
+def test_options_on_the_chinese_page_add_chinese_trade_names_to_the_english_wording(engine):
+    view_zh = engine.view(engine.start("男用棉質T恤", SHIRTS, lang="zh-TW"))
+    view_en = engine.view(engine.start("men's cotton t-shirt", SHIRTS, lang="en"))
+    labels_zh = [o["label"] for o in view_zh["question"]["options"]]
+    labels_en = [o["label"] for o in view_en["question"]["options"]]
+    assert any("（例：" in label for label in labels_zh), labels_zh
+    assert not any("例：" in label for label in labels_en)  # the English page keeps the plain wording

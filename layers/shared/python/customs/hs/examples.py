@@ -35,6 +35,11 @@ def _examples() -> dict[str, list[str]]:
         return json.load(handle)
 
 
-def chinese_examples(hs6: str) -> list[str]:
-    """Up to three Chinese trade names of the subheading (empty when the index has none)."""
-    return list(_examples().get(hs6, []))
+def chinese_examples(code: str, limit: int = PER_CODE) -> list[str]:
+    """Up to ``limit`` Chinese trade names of a subheading; for a heading or chapter (4 or 2 digits), the shortest of
+    the first names of its subheadings. Empty when the index has none."""
+    examples = _examples()
+    if len(code) == 6:
+        return list(examples.get(code, []))[:limit]
+    firsts = [names[0] for hs6, names in examples.items() if hs6.startswith(code) and names]
+    return sorted(dict.fromkeys(firsts), key=len)[:limit]
