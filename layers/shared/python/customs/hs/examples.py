@@ -38,8 +38,16 @@ def _examples() -> dict[str, list[str]]:
 def chinese_examples(code: str, limit: int = PER_CODE) -> list[str]:
     """Up to ``limit`` Chinese trade names of a subheading; for a heading or chapter (4 or 2 digits), the shortest of
     the first names of its subheadings. Empty when the index has none."""
-    examples = _examples()
     if len(code) == 6:
-        return list(examples.get(code, []))[:limit]
-    firsts = [names[0] for hs6, names in examples.items() if hs6.startswith(code) and names]
-    return sorted(dict.fromkeys(firsts), key=len)[:limit]
+        return list(_examples().get(code, []))[:limit]
+    return _group_examples().get(code, [])[:limit]
+
+
+@lru_cache(maxsize=1)
+def _group_examples() -> dict[str, list[str]]:
+    """Chapters and headings: the distinct first names of their subheadings, shortest first (built once)."""
+    firsts: dict[str, list[str]] = {}
+    for hs6, names in _examples().items():
+        for prefix in (hs6[:2], hs6[:4]):
+            firsts.setdefault(prefix, []).append(names[0])
+    return {prefix: sorted(dict.fromkeys(names), key=len) for prefix, names in firsts.items()}
