@@ -1,4 +1,4 @@
-"""Build the Chinese (and Korean) character-pair index of the classifier and fit its weight and temperature.
+"""Build the Chinese character-pair index of the classifier and fit its weight and temperature.
 
     PYTHONPATH=layers/shared/python:. .venv/bin/python scripts/build_cjk_index.py [--model-dir DIR] [--write]
 
@@ -20,11 +20,9 @@ from all names, saves ``lexical_cjk.npz`` and ``zh_s2t.json`` into the model fol
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import json
 import random
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -45,6 +43,7 @@ from functions.classifier.engine import ClassifierEngine, model_dir  # noqa: E40
 from functions.classifier.lexical import LexicalIndex  # noqa: E402
 from functions.classifier.textprep import normalize_query, written_in_cjk  # noqa: E402
 from model_card import rewrite_card  # noqa: E402
+from training_data import chinese_index_entries  # noqa: E402
 
 INDEX_FILE = "lexical_cjk.npz"
 WEIGHTS = (0.5, 1.0, 2.0, 4.0, 8.0)
@@ -55,16 +54,13 @@ def chinese_names(folder: Path) -> list[dict]:
     """Rows of the index's Chinese names: the name alone and, when the entry has one, the name with its (English)
     condition in brackets, as the corpus has it. The name alone lets a bare name that users type match exactly."""
     rows = []
-    for path in sorted(folder.glob("*.csv")):
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            for rec in csv.DictReader(handle):
-                name = normalize_query(rec.get("term_zh_tw") or "")
-                hs6 = re.sub(r"\D", "", rec.get("hs6") or "")
-                if name and written_in_cjk(name):
-                    rows.append({"name": name, "text": name, "hs6": hs6})
-                    condition = normalize_query(rec.get("condition") or "")
-                    if condition:
-                        rows.append({"name": name, "text": f"{name} ({condition})", "hs6": hs6})
+    for hs6, zh_name, zh_condition in chinese_index_entries(folder):
+        name = normalize_query(zh_name)
+        if name and written_in_cjk(name):
+            rows.append({"name": name, "text": name, "hs6": hs6})
+            condition = normalize_query(zh_condition)
+            if condition:
+                rows.append({"name": name, "text": f"{name} ({condition})", "hs6": hs6})
     return rows
 
 
@@ -131,8 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     probs = softmax_rows(rep_base + weight * rep_cjk, temperature)
     top = np.argsort(-probs, 1)[:, :5]
     hs4_of = engine.hs4_of
-    p4 = np.zeros((len(probs), len(engine.hs4_codes)))
-    np.add.at(p4.T, hs4_of, probs.T)
+    p4 = np.stack([engine.hs4_probs(p) for p in probs])
     english_only = np.argsort(-rep_base, 1)[:, 0]
     report = {
         "n": len(rep_gold),

@@ -9,29 +9,27 @@ Deterministic (gzip without a timestamp), so a rebuild of an unchanged index giv
 from __future__ import annotations
 
 import argparse
-import csv
 import gzip
 import json
-import re
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "layers" / "shared" / "python"))
+for extra in (REPO, REPO / "layers" / "shared" / "python"):
+    if str(extra) not in sys.path:
+        sys.path.insert(0, str(extra))
 
 from customs.hs.examples import DATA_FILE, pick_examples  # noqa: E402
+from training_data import chinese_index_entries  # noqa: E402  (scripts/ is on the path when run as a script)
 
 
 def names_by_code(folder: Path) -> dict[str, list[str]]:
     names: dict[str, list[str]] = defaultdict(list)
-    for path in sorted(folder.glob("*.csv")):
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            for row in csv.DictReader(handle):
-                code = re.sub(r"\D", "", row.get("hs6") or "")
-                name = " ".join((row.get("term_zh_tw") or "").split())
-                if len(code) == 6 and name:
-                    names[code].append(name)
+    for code, zh_name, _ in chinese_index_entries(folder):
+        name = " ".join(zh_name.split())
+        if len(code) == 6 and name:
+            names[code].append(name)
     return names
 
 

@@ -100,6 +100,18 @@ def corpus_rows(path: Path, h6: dict[str, str]) -> list[dict]:
     return rows
 
 
+def chinese_index_entries(folder: Path) -> list[tuple[str, str, str]]:
+    """(hs6 digits, Traditional Chinese name, condition) of each index entry that has a Chinese name, as written in
+    the CSVs (callers normalise); read by scripts/build_cjk_index.py and scripts/build_zh_examples.py."""
+    entries = []
+    for path in sorted(folder.glob("*.csv")):
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            for rec in csv.DictReader(handle):
+                if rec.get("term_zh_tw"):
+                    entries.append((re.sub(r"\D", "", rec.get("hs6") or ""), rec["term_zh_tw"], rec.get("condition") or ""))
+    return entries
+
+
 def commercial_rows(folder: Path, h6: dict[str, str]) -> list[dict]:
     rows = []
     for path in sorted(folder.glob("ch*.csv")):
