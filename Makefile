@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export AWS_DEFAULT_REGION ?= us-east-1
 
 
-.PHONY: train train-staged pack-device export-device train-continue fit-confidence cjk-index finish-export evaluate-classifier bench-classifier
+.PHONY: train train-staged pack-device export-device train-continue fit-confidence cjk-index korean-index finish-export evaluate-classifier bench-classifier
 .PHONY: venv run test test-unit test-integration test-infra test-e2e synth lint-cfn token package-layer corpus clean
 
 venv: $(STAMP)
@@ -117,8 +117,13 @@ cjk-index: venv
 	$(PY) -c "import opencc" 2>/dev/null || $(PY) -m pip install --quiet '$(OPENCC)'
 	$(PY) scripts/build_cjk_index.py --model-dir $(MODEL_DIR) --write
 
-# Both steps after every export (they do not depend on each other).
-finish-export: fit-confidence cjk-index
+# Korean text: the character-pair index of the Korean trade names (data/commercial_names_ko) and the Korean wording of the HSK
+# tariff lines (from build/corpus/corpus.jsonl: make corpus first), its weight and temperature (docs/model.md).
+korean-index: venv
+	$(PY) scripts/build_korean_index.py --model-dir $(MODEL_DIR) --write
+
+# The steps after every export (they do not depend on each other).
+finish-export: fit-confidence cjk-index korean-index
 
 evaluate-classifier: venv
 	$(PY) scripts/evaluate.py --input ../shared/data/eval/kr-customs-cases/kr_cases_dev.jsonl --report build/eval/kr_cases_dev

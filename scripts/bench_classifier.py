@@ -73,6 +73,7 @@ MULTI_FIELD = {t for t in TEXTS if ";" in t}
 # Traditional Chinese descriptions, timed apart (the character-pair index path; not in the p50/p99 above).
 CHINESE_TEXTS = ["智慧型手機", "腳踏車", "冷凍蝦", "男用棉質針織T恤", "筆記型電腦", "皮革手提包", "汽車煞車來令片", "不鏽鋼保溫瓶",
                  "12V 40A汽車繼電器", "無線藍牙耳機"]
+KOREAN_TEXTS = ["냉동 새우", "노트북 컴퓨터", "남성용 면 티셔츠; NIKE; VIETNAM", "자동차용 브레이크 패드", "리튬이온 축전지"]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -180,6 +181,11 @@ def main(argv: list[str] | None = None) -> int:
         s = time.perf_counter()
         engine.classify([CHINESE_TEXTS[i % len(CHINESE_TEXTS)]], top_k=5)
         chinese_lat.append((time.perf_counter() - s) * 1000)
+    korean_lat = []
+    for i in range(args.iters // 2):
+        s = time.perf_counter()
+        engine.classify([KOREAN_TEXTS[i % len(KOREAN_TEXTS)]], top_k=5)
+        korean_lat.append((time.perf_counter() - s) * 1000)
     batch_lat = []
     for i in range(args.batch_iters):
         batch = [TEXTS[(i + j) % len(TEXTS)] for j in range(16)]
@@ -210,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         "multi_field_p99_ms": round(percentile(multi_lat, 99), 2),
         "chinese_p50_ms": round(statistics.median(chinese_lat), 2),
         "chinese_p99_ms": round(percentile(chinese_lat, 99), 2),
+        "korean_p50_ms": round(statistics.median(korean_lat), 2),
+        "korean_p99_ms": round(percentile(korean_lat, 99), 2),
         "batch16_ms": round(statistics.median(batch_lat), 1),
         "encoder_int8_p50_ms": round(enc_p50, 2),
         "encoder_int8_p99_ms": round(percentile(enc_lat, 99), 2),

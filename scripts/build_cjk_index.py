@@ -80,6 +80,66 @@ def build_index(rows: list[dict], label_index: dict[str, int], to_traditional: T
                               analyzer="cjk", short_rows=[r["text"] == r["name"] for r in rows])  # bare names only: users type no English
 
 
+def split_names(rows: list[dict]) -> tuple[list[dict], dict[str, list[dict]]]:
+    """The rows that go into the index when measuring, and one query per held-out entry (its bare name) to fit and
+    to report on."""
+    parts: dict[str, list[dict]] = {"fit": [], "report": []}
+    indexed = []
+    for row in rows:
+        part = held_out_part(row.get("key", row["name"]))  # a key groups the synonyms of one entry on one side
+        if not part:
+            indexed.append(row)
+        elif row["text"] == row["name"]:
+            parts[part].append(row)
+    return indexed, parts
+
+
+def score_parts(engine: ClassifierEngine, index: LexicalIndex, part_rows: list[dict], convert) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The engine's scores without any character index (set to None by the caller), the index's scores of the names as
+    the engine reads them (``convert``), and the gold label ids."""
+    base = np.stack([engine.scores(r["name"]).scores for r in tqdm(part_rows, desc="score", mininterval=5, file=sys.stderr)])
+    extra = np.stack([index.scores(convert(r["name"])) for r in part_rows])
+    return base, extra, np.array([engine.label_index[r["hs6"]] for r in part_rows])
+
+
+def fit_weight(base: np.ndarray, extra: np.ndarray, gold: np.ndarray) -> tuple[float, float]:
+    """The index's weight and the temperature, by NLL on the fitting half of the held-out names."""
+    trials = {w: fit_temperature(base + w * extra, gold, high=2.0) for w in WEIGHTS}  # heavier weights want hotter softmaxes
+    weight = min(trials, key=lambda w: trials[w][1])
+    for w, (t, nll, acc) in trials.items():
+        print(f"[fit] weight {w}: temperature {t:.4f} NLL {nll:.3f} HS6@1 {acc*100:.1f}%{'  <- chosen' if w == weight else ''}", file=sys.stderr)
+    return weight, trials[weight][0]
+
+
+def held_out_report(engine: ClassifierEngine, base: np.ndarray, extra: np.ndarray, gold: np.ndarray, weight: float, temperature: float) -> dict:
+    """HS6@1, HS4@1, HS6@5 and ECE of the reporting half, and HS6@1 of the English path alone."""
+    probs = softmax_rows(base + weight * extra, temperature)
+    top = np.argsort(-probs, 1)[:, :5]
+    p4 = np.stack([engine.hs4_probs(p) for p in probs])
+    return {
+        "n": len(gold),
+        "hs6@1": round(100 * float((top[:, 0] == gold).mean()), 2),
+        "hs4@1": round(100 * float((p4.argmax(1) == engine.hs4_of[gold]).mean()), 2),
+        "hs6@5": round(100 * float((top == gold[:, None]).any(1).mean()), 2),
+        "ece": round(expected_calibration_error(probs.max(1), top[:, 0] == gold), 4),
+        "hs6@1_without_index": round(100 * float((np.argsort(-base, 1)[:, 0] == gold).mean()), 2),
+    }
+
+
+def write_heldout_queries(copy: Path, prefix: str, rows: list[dict]) -> None:
+    """The reporting names as ``{prefix}_heldout.jsonl`` and dressed as declarations (the name, then 1-3 English fields:
+    brand, model, origin, quantity) as ``{prefix}_heldout_declarations.jsonl``, for evaluate.py and simulate_dialogue.py."""
+    from training_data import noise_field  # torch-free; the English calibration set is dressed the same way
+
+    dress = random.Random(5)
+    for name, text_of in ((f"{prefix}_heldout.jsonl", lambda row: row["name"]),
+                          (f"{prefix}_heldout_declarations.jsonl",
+                           lambda row: "; ".join([row["name"]] + [noise_field(dress) for _ in range(dress.randint(1, 3))]))):
+        with open(copy / name, "w", encoding="utf-8") as handle:
+            for i, row in enumerate(rows):
+                handle.write(json.dumps({"id": f"{prefix}-heldout-{i:05d}", "text": text_of(row), "hs6": row["hs6"]}, ensure_ascii=False) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model-dir", default=None, help="model folder (default: the served one)")
@@ -101,42 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     engine.cjk_lexical = None  # score the English way here; the index under test is added below
     rows = [r for r in chinese_names(Path(args.names)) if r["hs6"] in engine.label_index]
     n_names = sum(r["text"] == r["name"] for r in rows)
-    parts = {"fit": [], "report": []}
-    indexed = []
-    for row in rows:
-        part = held_out_part(row["name"])
-        if not part:
-            indexed.append(row)
-        elif row["text"] == row["name"]:  # one query per held-out entry: its bare name
-            parts[part].append(row)
+    indexed, parts = split_names(rows)
     index = build_index(indexed, engine.label_index, to_traditional)
-
-    def score(part_rows: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        base = np.stack([engine.scores(r["name"]).scores for r in tqdm(part_rows, desc="score", mininterval=5, file=sys.stderr)])
-        cjk = np.stack([index.scores(to_traditional.convert(r["name"])) for r in part_rows])  # as the engine reads them
-        return base, cjk, np.array([engine.label_index[r["hs6"]] for r in part_rows])
-
-    fit_base, fit_cjk, fit_gold = score(parts["fit"])
-    trials = {w: fit_temperature(fit_base + w * fit_cjk, fit_gold, high=2.0) for w in WEIGHTS}  # heavier weights want hotter softmaxes
-    weight = min(trials, key=lambda w: trials[w][1])
-    temperature = trials[weight][0]
-    for w, (t, nll, acc) in trials.items():
-        print(f"[fit] weight {w}: temperature {t:.4f} NLL {nll:.3f} HS6@1 {acc*100:.1f}%{'  <- chosen' if w == weight else ''}", file=sys.stderr)
-
-    rep_base, rep_cjk, rep_gold = score(parts["report"])
-    probs = softmax_rows(rep_base + weight * rep_cjk, temperature)
-    top = np.argsort(-probs, 1)[:, :5]
-    hs4_of = engine.hs4_of
-    p4 = np.stack([engine.hs4_probs(p) for p in probs])
-    english_only = np.argsort(-rep_base, 1)[:, 0]
-    report = {
-        "n": len(rep_gold),
-        "hs6@1": round(100 * float((top[:, 0] == rep_gold).mean()), 2),
-        "hs4@1": round(100 * float((p4.argmax(1) == hs4_of[rep_gold]).mean()), 2),
-        "hs6@5": round(100 * float((top == rep_gold[:, None]).any(1).mean()), 2),
-        "ece": round(expected_calibration_error(probs.max(1), top[:, 0] == rep_gold), 4),
-        "hs6@1_without_index": round(100 * float((english_only == rep_gold).mean()), 2),
-    }
+    fit = score_parts(engine, index, parts["fit"], to_traditional.convert)
+    weight, temperature = fit_weight(*fit)
+    rep_base, rep_cjk, rep_gold = score_parts(engine, index, parts["report"], to_traditional.convert)
+    report = held_out_report(engine, rep_base, rep_cjk, rep_gold, weight, temperature)
     # The same held-out names written in Simplified characters (OpenCC t2s), read without and with the conversion back.
     to_simplified = opencc.OpenCC("t2s")
     simplified = [to_simplified.convert(r["name"]) for r in parts["report"]]
@@ -155,16 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         config = json.loads((copy / "config.json").read_text(encoding="utf-8"))
         config.update({"model_version": config["model_version"] + "-heldout-names", "cjk_weight": weight, "cjk_temperature": temperature})
         (copy / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
-        from training_data import noise_field  # torch-free; the English calibration set is dressed the same way
-
-        dress = random.Random(5)
-        for name, text_of in (("chinese_heldout.jsonl", lambda row: row["name"]),
-                              # Chinese goods then 1-3 English fields (brand, model, origin, quantity), as declarations are written
-                              ("chinese_heldout_declarations.jsonl",
-                               lambda row: "; ".join([row["name"]] + [noise_field(dress) for _ in range(dress.randint(1, 3))]))):
-            with open(copy / name, "w", encoding="utf-8") as handle:
-                for i, row in enumerate(parts["report"]):
-                    handle.write(json.dumps({"id": f"zh-heldout-{i:05d}", "text": text_of(row), "hs6": row["hs6"]}, ensure_ascii=False) + "\n")
+        write_heldout_queries(copy, "chinese", parts["report"])
         print(f"[heldout-model] {copy} (+ chinese_heldout.jsonl and chinese_heldout_declarations.jsonl, {len(parts['report'])} names)",
               file=sys.stderr)
 
@@ -180,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
                        "metrics_cjk_heldout": report})
         config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")
         rewrite_card(folder, {"- Chinese:": (
-            f"- Chinese: text written mostly in Han/Hangul characters is scored with `{INDEX_FILE}`, a character and character-pair"
+            f"- Chinese: text written mostly in Han characters is scored with `{INDEX_FILE}`, a character and character-pair"
             f" TF-IDF index of the {n_names} Traditional Chinese names of the commercial names index ({len(rows)} rows), weight {weight},"
             f" temperature {temperature:.4f} (fitted on held-out names). Held-out names ({report['n']}, not in the index when measured):"
             f" HS6@1 {report['hs6@1']} %, HS4@1 {report['hs4@1']} %, HS6@5 {report['hs6@5']} %, ECE {report['ece']}"
@@ -190,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[write] {folder / INDEX_FILE} ({(folder / INDEX_FILE).stat().st_size / 1e6:.2f} MB), weight {weight}, temperature {temperature:.4f}",
               file=sys.stderr)
     print(json.dumps({"weight": weight, "temperature": round(temperature, 5), "names": n_names, "rows": len(rows), "indexed_when_measured": len(indexed),
-                      "fit_n": len(fit_gold), "report": report, "written": bool(args.write)}))
+                      "fit_n": len(fit[2]), "report": report, "written": bool(args.write)}))
     return 0
 
 

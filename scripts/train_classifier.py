@@ -444,7 +444,7 @@ def main(argv=None) -> int:
     tok = Tokenizer.from_str(json.dumps(tok_json))
     tok.no_padding()
     tok.enable_truncation(max_length=MAX_LEN)
-    tok.save(str(out / "tokenizer.json"))
+    tok.save(str(out / "tokenizer.json"), pretty=False)  # compact: the artifacts have a 30 MB budget
 
     fp32_path = out.parent / f".{out.name}-fp32.onnx"
     int8_path = out / "model.int8.onnx"
@@ -665,7 +665,8 @@ def main(argv=None) -> int:
         f"- int8 vs PyTorch fp32 on held-out: top-1 agreement {agreement*100:.1f} % (mean cosine {cos:.4f}); HS6@1 with label vectors only"
         f" {acc_fp32_proto*100:.1f} % (fp32) vs {acc_int8_proto*100:.1f} % (int8). fp32 ONNX was {fp32_mb:.1f} MB.",
         "- Evaluation on real declarations and benchmarks: see docs/model.md and docs/benchmarks.md.",
-        "- Limits: English only; text beyond 64 tokens is cut; HS 2022 six-digit codes only.",
+        "- Limits: the encoder reads English (Chinese and Korean text is scored by the character-pair indexes below, less accurately);"
+        " text beyond 64 tokens is cut; HS 2022 six-digit codes only.",
         "",
         *file_table(out),
     ]

@@ -24,7 +24,7 @@ from functions.classifier.chinese import FILE_NAME as CHINESE_TABLE
 from functions.classifier.chinese import TraditionalChinese
 from functions.classifier.encoder import OnnxEncoder, Scorer, load_heading_vectors, load_prototypes
 from functions.classifier.lexical import LexicalIndex
-from functions.classifier.textprep import expand_abbreviations, first_segment, normalize_query, written_in_cjk
+from functions.classifier.textprep import expand_abbreviations, first_segment, normalize_query, written_in_cjk, written_in_hangul
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_DIR = REPO_ROOT / "model_artifacts" / "classifier"
@@ -167,6 +167,11 @@ class ClassifierEngine:
         self.cjk_lexical = LexicalIndex.load(cjk_path) if cjk_path.exists() and self.cjk_weight else None
         s2t_path = folder / CHINESE_TABLE
         self.to_traditional = TraditionalChinese.load(s2t_path) if s2t_path.exists() and self.cjk_lexical is not None else None
+        # Korean text: the same kind of index over Korean trade names and the Korean wording of the HSK tariff lines
+        # (scripts/build_korean_index.py), with its own weight and temperature.
+        korean_path = folder / "lexical_ko.npz"
+        self.korean_weight = float(self.config.get("korean_weight", 0.0))
+        self.korean_lexical = LexicalIndex.load(korean_path) if korean_path.exists() and self.korean_weight else None
         self.encoder = OnnxEncoder(folder / "model.int8.onnx", folder / "tokenizer.json", threads=threads)
         self.hs = _HsInfo()
 
@@ -181,12 +186,16 @@ class ClassifierEngine:
         segment_fused = self.scorer.fused(self.encoder.encode(segment))[0] if segment else None
         lexical = self.lexical.scores(readable) if self.lexical is not None else None
         scores = self.scorer.combine(fused, segment_fused, lexical)
-        if self.cjk_lexical is not None and written_in_cjk(readable):
-            # The English exemplars' cosines to an embedding of Chinese text mean nothing: no evidence from them.
+        if written_in_cjk(readable):
+            # The English exemplars' cosines to an embedding of Chinese or Korean text mean nothing: no evidence from them.
             empty = np.zeros(0, dtype=np.int64)
-            chinese = self.to_traditional.convert(readable) if self.to_traditional is not None else readable  # the index is Traditional
-            return ScoredText(text, scores + self.cjk_weight * self.cjk_lexical.scores(chinese), float(self.config["cjk_temperature"]),
-                              empty, empty.astype(np.float32))
+            if self.korean_lexical is not None and written_in_hangul(readable):
+                return ScoredText(text, scores + self.korean_weight * self.korean_lexical.scores(readable), float(self.config["korean_temperature"]),
+                                  empty, empty.astype(np.float32))
+            if self.cjk_lexical is not None:
+                chinese = self.to_traditional.convert(readable) if self.to_traditional is not None else readable  # the index is Traditional
+                return ScoredText(text, scores + self.cjk_weight * self.cjk_lexical.scores(chinese), float(self.config["cjk_temperature"]),
+                                  empty, empty.astype(np.float32))
         return ScoredText(text, scores, self.scorer.temperature, rows, sims)
 
     def predict(self, text: str) -> Prediction:

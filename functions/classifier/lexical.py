@@ -178,39 +178,58 @@ class LexicalIndex:
     def save(self, path: str | Path) -> None:
         """Compressed npz. Weights (entries of L2-normalised vectors, so in [0, 1]) are stored as 8-bit codes
         (step 1/255, far below the score gaps that decide a label) and the vocabulary as UTF-8 bytes: this keeps
-        the index small as the training texts grow (see docs/model.md, round 4). A ``cjk`` index also stores its
-        short-row ids as differences within each term's list (small numbers, which compress to about 70 %)."""
-        extra = {}
-        row_ids = self.row_ids
-        if self.analyzer != "words":
-            extra = {"analyzer": np.array(self.analyzer), "row_ids_delta": np.array(1)}
-            row_ids = _delta_encode(self.row_ids, self.row_indptr)
+        the index small as the training texts grow (see docs/model.md, round 4). The integer arrays are packed
+        (``_pack``): list offsets as list lengths, label and short-row ids as differences within each term's list
+        (they increase there), each as byte planes, which compress far better than whole integers."""
+        extra = {"analyzer": np.array(self.analyzer)} if self.analyzer != "words" else {}
         np.savez_compressed(
             path,
             **extra,
+            packed=np.array(1),
             vocab_utf8=np.frombuffer("\n".join(self.terms).encode("utf-8"), dtype=np.uint8),
             idf=self.idf.astype(np.float16),
-            indptr=self.indptr.astype(np.uint32),
-            labels=self.labels.astype(np.uint16 if self.n_labels < 65536 else np.uint32),
+            indptr=_pack(np.diff(self.indptr)),
+            labels=_pack(_delta_encode(self.labels, self.indptr)),
             weights=_to_codes(self.weights),
             n_labels=np.array(self.n_labels),
-            row_indptr=self.row_indptr.astype(np.uint32),
-            row_ids=row_ids.astype(np.uint32),
+            row_indptr=_pack(np.diff(self.row_indptr)),
+            row_ids=_pack(_delta_encode(self.row_ids, self.row_indptr)),
             row_weights=_to_codes(self.row_weights),
-            row_labels=self.row_labels.astype(np.uint16 if self.n_labels < 65536 else np.uint32),
+            row_labels=_pack(self.row_labels),
         )
 
     @classmethod
     def load(cls, path: str | Path) -> "LexicalIndex":
         with np.load(path) as z:
             vocab = (bytes(z["vocab_utf8"]).decode("utf-8") if "vocab_utf8" in z.files else str(z["vocab"])).split("\n")
+            analyzer = str(z["analyzer"]) if "analyzer" in z.files else "words"
+            if "packed" in z.files:
+                indptr = np.concatenate([[0], np.cumsum(_unpack(z["indptr"]))])
+                row_indptr = np.concatenate([[0], np.cumsum(_unpack(z["row_indptr"]))])
+                rows = {"row_indptr": row_indptr, "row_ids": _delta_decode(_unpack(z["row_ids"]), row_indptr),
+                        "row_weights": _from_codes(z["row_weights"]), "row_labels": _unpack(z["row_labels"])}
+                return cls(vocab, z["idf"], indptr, _delta_decode(_unpack(z["labels"]), indptr), _from_codes(z["weights"]),
+                           int(z["n_labels"]), **rows, analyzer=analyzer)
+            # indexes saved before the packed format
             rows = {k: z[k] for k in ("row_indptr", "row_ids", "row_weights", "row_labels")} if "row_ids" in z.files else {}
             if "row_weights" in rows:
                 rows["row_weights"] = _from_codes(rows["row_weights"])
             if "row_ids_delta" in z.files:
                 rows["row_ids"] = _delta_decode(rows["row_ids"], rows["row_indptr"])
-            analyzer = str(z["analyzer"]) if "analyzer" in z.files else "words"
             return cls(vocab, z["idf"], z["indptr"], z["labels"], _from_codes(z["weights"]), int(z["n_labels"]), **rows, analyzer=analyzer)
+
+
+def _pack(values: np.ndarray) -> np.ndarray:
+    """Non-negative integers as byte planes (least significant first), as many as the largest value needs: shape
+    (bytes, n). Small numbers leave whole planes of zeros, which compress to almost nothing."""
+    values = np.asarray(values, dtype=np.int64)
+    n_bytes = max(1, (int(values.max()).bit_length() + 7) // 8) if len(values) else 1
+    return np.ascontiguousarray(values.astype("<u8").view(np.uint8).reshape(-1, 8)[:, :n_bytes].T)
+
+
+def _unpack(planes: np.ndarray) -> np.ndarray:
+    planes = np.asarray(planes, dtype=np.int64)
+    return (planes << (8 * np.arange(len(planes), dtype=np.int64))[:, None]).sum(0) if planes.size else np.zeros(planes.shape[-1], np.int64)
 
 
 def _to_codes(weights: np.ndarray) -> np.ndarray:
@@ -230,6 +249,8 @@ def _delta_encode(ids: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     starts = np.asarray(indptr[:-1], dtype=np.int64)
     starts = starts[starts < len(ids)]
     deltas[starts] = ids[starts]
+    if (deltas < 0).any():
+        raise ValueError("ids must increase within each list")
     return deltas
 
 

@@ -57,6 +57,7 @@ def first_segment(text: str) -> str | None:
 # words, which the English encoder cannot read; such text is scored by the character-pair lexical index (lexical.py).
 CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _CJK = re.compile(f"[{CJK_CHARS}]")
+_HANGUL = re.compile("[\uac00-\ud7af]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
@@ -68,3 +69,13 @@ def written_in_cjk(text: str) -> bool:
     goods = first_segment(text) or text
     cjk = len(_CJK.findall(goods))
     return cjk > 0 and cjk >= len(_LATIN.findall(goods))
+
+
+def written_in_hangul(text: str) -> bool:
+    """True when the goods are described in Korean: written in Han/Hangul characters (:func:`written_in_cjk`) and
+    more of them Hangul than Han, so Korean with Hanja in brackets ("육우(肉牛)") is Korean and Chinese is not."""
+    if not written_in_cjk(text):
+        return False
+    goods = first_segment(text) or text
+    hangul = len(_HANGUL.findall(goods))
+    return hangul * 2 > len(_CJK.findall(goods))

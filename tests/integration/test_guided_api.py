@@ -41,6 +41,16 @@ def test_classify_a_chinese_description_over_http(api):
     assert "847130" in [c["hs6"] for c in result["candidates"]]
 
 
+def test_classify_a_korean_description_over_http(api):
+    # Given a Korean importer's description (no language hint: the script of the goods field decides)
+    response = api("POST", "/v1/classify", json={"text": "노트북 컴퓨터; LENOVO; CHINA", "top_k": 3})
+    # Then the laptop subheading comes back from the Korean index, and the text is echoed as written
+    assert response.status_code == 200, response.text
+    result = response.json()["results"][0]
+    assert result["text"] == "노트북 컴퓨터; LENOVO; CHINA"
+    assert "847130" in [c["hs6"] for c in result["candidates"]]
+
+
 @pytest.mark.parametrize(
     "body, field",
     [({"text": "   !!! "}, "text"), ({"texts": ["x"] * 65}, "texts"), ({"text": "tea", "texts": ["tea"]}, "text"), ({"text": 42}, "text")],

@@ -1,0 +1,99 @@
+"""Korean text: how the engine tells it from Chinese (textprep.written_in_hangul), the Korean names and tariff rows of
+scripts/build_korean_index.py, and the committed model on a few obvious Korean descriptions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from functions.classifier.engine import DEFAULT_MODEL_DIR, ClassifierEngine
+from functions.classifier.lexical import LexicalIndex, _pack, _unpack
+from functions.classifier.textprep import written_in_cjk, written_in_hangul
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
+
+import build_cjk_index  # noqa: E402
+import build_korean_index  # noqa: E402
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("냉동 새우", True), ("남성용 면 티셔츠; NIKE; VIETNAM", True),
+    ("육우(肉牛) 냉동 쇠고기", True),  # Korean with Hanja in brackets is still Korean
+    ("冷凍蝦", False), ("智慧型手機; SAMSUNG", False),  # Chinese
+    ("frozen shrimp; 새우깡", False),  # English goods, a Korean brand field
+])
+def test_written_in_hangul_tells_korean_from_chinese_and_english(text, expected):
+    assert written_in_hangul(text) is expected
+    if expected:
+        assert written_in_cjk(text)  # Korean is a kind of text the English encoder cannot read
+
+
+def test_korean_names_split_synonyms_and_keep_their_entry(tmp_path):
+    path = tmp_path / "ko_names.csv"
+    path.write_text("hs6,term_en,term_ko\n030342,frozen yellowfin tuna,냉동 황다랑어 | 냉동 참치\n851713,smartphone,smartphone\n",
+                    encoding="utf-8")
+    rows = build_korean_index.korean_names(path)
+    # Then each Korean synonym is a row of the same entry, and a name without Hangul is left out
+    assert [r["name"] for r in rows] == ["냉동 황다랑어", "냉동 참치"]
+    assert {r["key"] for r in rows} == {"030342|frozen yellowfin tuna"}
+    # and the held-out split keeps the synonyms of one entry on one side
+    indexed, parts = build_cjk_index.split_names(rows * 1)
+    sides = {("in" if r in indexed else "fit" if r in parts["fit"] else "report") for r in rows}
+    assert len(sides) == 1
+
+
+def test_tariff_rows_are_the_korean_hsk_lines(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"text": "김치", "hs6": "200599", "lang": "ko", "source": "kr_hsk"},
+        {"text": "Kimchi", "hs6": "200599", "lang": "en", "source": "kr_hsk"},
+        {"text": "冷凍蝦", "hs6": "030617", "lang": "zh-TW", "source": "commercial_index"},
+    ]) + "\n", encoding="utf-8")
+    assert build_korean_index.tariff_rows(corpus) == [{"name": "", "text": "김치", "hs6": "200599"}]
+
+
+def test_tariff_lines_under_a_heading_path_are_not_short_rows():
+    index = build_korean_index.build_index(
+        [{"text": "김치", "hs6": "200599"}, {"text": "배추김치", "hs6": "200599"},
+         {"text": "젖소 — 기타(번식용 제외)", "hs6": "010290"}, {"text": "젖소 — 번식용", "hs6": "010290"}], {"010290": 0, "200599": 1})
+    assert set(index.row_labels.tolist()) == {1}  # only the line without a path can match a short query exactly
+    assert index.scores("김치")[1] == pytest.approx(1.0, abs=0.01)
+
+
+@pytest.mark.parametrize("values", [[0, 1, 255, 256, 70_000, 2**31], [], [7]])
+def test_byte_planes_round_trip(values):
+    assert _unpack(_pack(np.array(values, dtype=np.int64))).tolist() == values
+
+
+def test_packed_index_round_trips_exactly(tmp_path):
+    index = LexicalIndex.build(["frozen shrimp", "frozen shrimp peeled", "bicycle", "bicycle saddle", "shrimp chips"], [0, 0, 1, 2, 3],
+                               n_labels=4, min_df=1)
+    index.save(tmp_path / "lexical.npz")
+    loaded = LexicalIndex.load(tmp_path / "lexical.npz")
+    for name in ("indptr", "labels", "row_indptr", "row_ids", "row_labels"):
+        assert np.array_equal(getattr(loaded, name), getattr(index, name)), name
+    assert np.allclose(loaded.scores("frozen shrimp"), index.scores("frozen shrimp"), atol=1 / 255)
+
+
+@pytest.fixture(scope="module")
+def engine() -> ClassifierEngine:
+    return ClassifierEngine(DEFAULT_MODEL_DIR)
+
+
+@pytest.mark.parametrize(("text", "accepted"), [
+    ("냉동 새우", "030617"), ("노트북 컴퓨터", "847130"), ("스마트폰", "851713"), ("남성용 면 티셔츠", "610910"),
+    ("자동차용 브레이크 패드", "870830"), ("김치", "200599"),
+])
+def test_committed_model_reads_obvious_korean_descriptions(engine, text, accepted):
+    result = engine.classify([text], top_k=5)["results"][0]
+    assert accepted in [c["hs6"] for c in result["candidates"]][:3], [c["hs6"] for c in result["candidates"]]
+    assert result["evidence"] == []  # the English exemplars say nothing about Korean text
+
+
+def test_korean_text_gets_the_korean_temperature_and_chinese_the_chinese_one(engine):
+    assert engine.scores("냉동 새우").temperature == pytest.approx(engine.config["korean_temperature"])
+    assert engine.scores("冷凍蝦").temperature == pytest.approx(engine.config["cjk_temperature"])
