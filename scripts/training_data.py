@@ -102,7 +102,7 @@ def corpus_rows(path: Path, h6: dict[str, str]) -> list[dict]:
 
 def chinese_index_entries(folder: Path) -> list[tuple[str, str, str]]:
     """(hs6 digits, Traditional Chinese name, condition) of each index entry that has a Chinese name, as written in
-    the CSVs (callers normalise); read by scripts/build_cjk_index.py and scripts/build_zh_examples.py."""
+    the CSVs (callers normalise); read by scripts/build_cjk_index.py and scripts/build_examples.py."""
     entries = []
     for path in sorted(folder.glob("*.csv")):
         with open(path, encoding="utf-8-sig", newline="") as handle:

@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const LANGS = ["en", "zh-TW"];
+  const LANGS = ["en", "zh-TW", "ko"];
   const params = new URLSearchParams(location.search);
   const API = (params.get("api") || `${location.protocol}//${location.hostname}:8000`).replace(/\/+$/, "");
 
@@ -26,7 +26,8 @@
       const saved = localStorage.getItem("customs.lang");
       if (LANGS.includes(saved)) return saved;
     } catch (_) { /* storage may be disabled */ }
-    return /^zh/i.test(navigator.language || "") ? "zh-TW" : "en";
+    const browser = navigator.language || "";
+    return /^zh/i.test(browser) ? "zh-TW" : /^ko/i.test(browser) ? "ko" : "en";
   }
 
   function t(key, vars) {
@@ -103,12 +104,20 @@
         el("span", { class: "candidate-desc", text: candidate.description || "" }),
         el("span", { class: "pct", text: percent(candidate.probability) })),
       bar(candidate.probability, label),
-      // The HS wording is English; on the Chinese page, trade names of the subheading help to check it.
-      state.lang === "zh-TW" && (candidate.examples_zh || []).length
-        ? el("p", { class: "examples small", "data-testid": `${testid}-examples`, lang: "zh-TW",
-          text: t("examplesOf", { names: candidate.examples_zh.join("、") }) })
-        : null,
+      // The HS wording is English; on the Chinese and Korean pages, trade names of the subheading help to check it.
+      examplesLine(candidate, testid),
       candidate.path_text ? el("p", { class: "path-text small muted", text: candidate.path_text }) : null);
+  }
+
+  const EXAMPLES = { "zh-TW": { field: "examples_zh", joiner: "、" }, ko: { field: "examples_ko", joiner: ", " } };
+
+  function examplesLine(candidate, testid) {
+    const wanted = EXAMPLES[state.lang];
+    const names = wanted ? candidate[wanted.field] || [] : [];
+    return names.length
+      ? el("p", { class: "examples small", "data-testid": `${testid}-examples`, lang: state.lang,
+        text: t("examplesOf", { names: names.join(wanted.joiner) }) })
+      : null;
   }
 
   // --- API --------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from customs.hs.examples import chinese_examples
+from customs.hs.examples import chinese_examples, korean_examples
 from customs.observability import MetricUnit, logger, metrics, tracer
 from functions.classifier.chinese import FILE_NAME as CHINESE_TABLE
 from functions.classifier.chinese import TraditionalChinese
@@ -223,7 +223,7 @@ class ClassifierEngine:
             path, path_text = self.hs.path(code)
             candidates.append(
                 {"hs6": code, "probability": round(float(pred.probs[i]), 6), "description": self.hs.description(code), "path": path, "path_text": path_text,
-                 "examples_zh": chinese_examples(code)}
+                 "examples_zh": chinese_examples(code), "examples_ko": korean_examples(code)}
             )
         p4, p2 = self.hs4_probs(pred.probs), self.hs2_probs(pred.probs)
         hs4 = [{"code": self.hs4_codes[i], "probability": round(float(p4[i]), 6)} for i in np.argsort(-p4)[:top_k]]

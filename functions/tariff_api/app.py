@@ -12,7 +12,7 @@ from functions.tariff_api.chalicelib import http, lookup, openapi, platform
 
 app = Chalice(app_name="customs-tariff-api")
 app.api.binary_types = []  # JSON only
-Lang = Literal["en", "zh-TW"]
+Lang = Literal["en", "zh-TW", "ko"]
 # The web page is served from another origin (CloudFront / the local gateway); it must read Retry-After on a 503.
 CORS = CORSConfig(allow_origin="*", expose_headers=["Retry-After"], max_age=600)
 

@@ -2,7 +2,7 @@
 
 A person types a description, sees the top candidates, answers the guided questions one by one, and gets the
 final code (HS6 and national line), its path, the alternatives and the question-and-answer history; the session
-resumes from ?session=<id>; the UI switches between English and Traditional Chinese; API errors are shown.
+resumes from ?session=<id>; the UI switches between English, Traditional Chinese and Korean; API errors are shown.
 
 The browser is Debian's Chromium driven through Debian's ChromeDriver (W3C WebDriver over `requests`; see
 browser.py). It is installed by scripts/install_browser.sh when missing; if that fails the tests fail, naming why.
@@ -283,6 +283,34 @@ def test_a_chinese_description_reaches_the_right_heading_with_the_trained_classi
         assert browser.text(f"{tid('candidates')} li:first-child .examples").startswith("例："), first
         assert any("（例：" in label for label in browser.texts(f"{tid('options')} button")), browser.texts(f"{tid('options')} button")
     browser.screenshot(ARTIFACTS / "zh-model-0-first-step.png")
+
+
+def test_a_korean_description_on_the_korean_page_with_the_trained_classifier(browser, platform):
+    # Given the page switched to Korean and a description written in Korean only
+    open_page(browser, platform.gateway_url, platform.api_url)
+    browser.click(tid("lang-ko"))
+    browser.wait_until(lambda: browser.execute("return document.documentElement.lang") == "ko", message="the page language to switch")
+    assert browser.text("h1") == "무엇을 수입하거나 수출하십니까?" and browser.text(tid("submit-button")) == "코드 찾기"
+    untranslated = browser.execute(
+        "const en = window.I18N.en, ko = window.I18N.ko;"
+        "return Object.keys(en).filter(k => !(k in ko)).concat([...document.querySelectorAll('[data-i18n]')]"
+        ".filter(e => e.textContent !== ko[e.dataset.i18n]).map(e => e.dataset.i18n));"
+    )
+    assert untranslated == []
+    start(browser, "남성용 면 니트 티셔츠")
+    assert not browser.visible(tid("error")), browser.text(tid("error-message"))
+    # Then the knitted T-shirt heading leads, the questions speak Korean and Korean trade names sit beside the HS wording
+    if browser.visible(tid("result")):
+        assert browser.text(tid("result-hs6")).startswith("6109"), browser.text(tid("result-hs6"))
+    else:
+        first = browser.text(f"{tid('candidates')} li:first-child")
+        assert "6109." in first, first
+        assert browser.text(f"{tid('candidates')} li:first-child .examples").startswith("예: "), first
+        assert browser.text(tid("question-step")) == "질문 1" and browser.text(tid("option-not_sure")) == "잘 모르겠음"
+        assert re.search(r"[\uac00-\ud7af]", browser.text(tid("question-text"))), browser.text(tid("question-text"))
+        session = requests.get(f"{platform.api_url}/v1/sessions/{session_id_in_url(browser)}", timeout=10).json()
+        assert session["lang"] == "ko"
+    browser.screenshot(ARTIFACTS / "ko-model-0-first-step.png")
 
 
 def test_guided_flow_on_the_real_routes_with_fixed_candidates(browser, platform, stub_classifier):

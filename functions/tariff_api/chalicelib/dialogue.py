@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from customs.hs.examples import chinese_examples
+from customs.hs.examples import chinese_examples, korean_examples
 
 NOT_SURE = "not_sure"
 NONE_OF_THESE = "none"
@@ -36,11 +36,12 @@ MIN_PRIOR = 1e-4
 PRIOR_TEMPER = 0.5
 SIBLING_HEADINGS = 8  # the leading headings whose every subheading joins the candidates
 
+LANGUAGES = ("en", "zh-TW", "ko")
 UI_TEXT = {
-    "choice": {"en": "Which of these best describes it?", "zh-TW": "下列哪一項最符合您的貨品？"},
-    "national": {"en": "Which national tariff line fits it best?", "zh-TW": "哪一個國家稅則號列最符合？"},
-    NOT_SURE: {"en": "Not sure", "zh-TW": "不確定"},
-    NONE_OF_THESE: {"en": "None of these", "zh-TW": "以上皆非"},
+    "choice": {"en": "Which of these best describes it?", "zh-TW": "下列哪一項最符合您的貨品？", "ko": "다음 중 어느 것에 가장 가깝습니까?"},
+    "national": {"en": "Which national tariff line fits it best?", "zh-TW": "哪一個國家稅則號列最符合？", "ko": "어느 국가 세번이 가장 잘 맞습니까?"},
+    NOT_SURE: {"en": "Not sure", "zh-TW": "不確定", "ko": "잘 모르겠음"},
+    NONE_OF_THESE: {"en": "None of these", "zh-TW": "以上皆非", "ko": "해당 없음"},
 }
 
 
@@ -52,6 +53,7 @@ class AttributeValue:
     id: str
     label_en: str
     label_zh: str
+    label_ko: str
     pattern: re.Pattern[str]
 
 
@@ -60,13 +62,14 @@ class Attribute:
     id: str
     question_en: str
     question_zh: str
+    question_ko: str
     values: tuple[AttributeValue, ...]
     # Only the first level (subheading → heading → chapter) whose text matches decides.
     levels: tuple[int, ...] = (6, 4, 2)
 
 
-def _value(id_: str, en: str, zh: str, pattern: str) -> AttributeValue:
-    return AttributeValue(id_, en, zh, re.compile(pattern, re.IGNORECASE))
+def _value(id_: str, en: str, zh: str, ko: str, pattern: str) -> AttributeValue:
+    return AttributeValue(id_, en, zh, ko, re.compile(pattern, re.IGNORECASE))
 
 
 ATTRIBUTES: tuple[Attribute, ...] = (
@@ -74,42 +77,45 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "material",
         "What is it mainly made of?",
         "主要是什麼材質？",
+        "주로 어떤 재질입니까?",
         (
-            _value("cotton", "Cotton", "棉", r"\bof cotton\b|\bcotton\b"),
-            _value("wool", "Wool or fine animal hair", "羊毛或動物細毛", r"\bwool\b|fine animal hair"),
-            _value("synthetic", "Synthetic or man-made fibres", "合成或人造纖維", r"synthetic|man-made|artificial fib"),
-            _value("silk", "Silk", "絲", r"\bsilk\b"),
-            _value("textile_other", "Other textile material", "其他紡織材料", r"other textile materials|of textile materials|vegetable textile"),
-            _value("plastics", "Plastics", "塑膠", r"\bplastics?\b"),
-            _value("rubber", "Rubber", "橡膠", r"\brubber\b"),
-            _value("leather", "Leather", "皮革", r"\bleather\b"),
-            _value("wood", "Wood", "木材", r"\bwood(en)?\b"),
-            _value("paper", "Paper or paperboard", "紙或紙板", r"\bpaper(board)?\b"),
-            _value("glass", "Glass", "玻璃", r"\bglass\b"),
-            _value("ceramic", "Ceramic or porcelain", "陶瓷", r"ceramic|porcelain|\bchina\b"),
-            _value("steel", "Iron or steel", "鋼鐵", r"iron or steel|\bsteel\b|\biron\b"),
-            _value("aluminium", "Aluminium", "鋁", r"alumini?um"),
-            _value("copper", "Copper", "銅", r"\bcopper\b"),
-            _value("precious", "Precious metal", "貴金屬", r"precious metal|\bgold\b|\bsilver\b|platinum"),
+            _value("cotton", "Cotton", "棉", "면", r"\bof cotton\b|\bcotton\b"),
+            _value("wool", "Wool or fine animal hair", "羊毛或動物細毛", "양모 또는 동물의 부드러운 털", r"\bwool\b|fine animal hair"),
+            _value("synthetic", "Synthetic or man-made fibres", "合成或人造纖維", "합성 또는 재생 섬유", r"synthetic|man-made|artificial fib"),
+            _value("silk", "Silk", "絲", "견(실크)", r"\bsilk\b"),
+            _value("textile_other", "Other textile material", "其他紡織材料", "기타 방직용 섬유", r"other textile materials|of textile materials|vegetable textile"),
+            _value("plastics", "Plastics", "塑膠", "플라스틱", r"\bplastics?\b"),
+            _value("rubber", "Rubber", "橡膠", "고무", r"\brubber\b"),
+            _value("leather", "Leather", "皮革", "가죽", r"\bleather\b"),
+            _value("wood", "Wood", "木材", "목재", r"\bwood(en)?\b"),
+            _value("paper", "Paper or paperboard", "紙或紙板", "종이 또는 판지", r"\bpaper(board)?\b"),
+            _value("glass", "Glass", "玻璃", "유리", r"\bglass\b"),
+            _value("ceramic", "Ceramic or porcelain", "陶瓷", "도자기(세라믹)", r"ceramic|porcelain|\bchina\b"),
+            _value("steel", "Iron or steel", "鋼鐵", "철강", r"iron or steel|\bsteel\b|\biron\b"),
+            _value("aluminium", "Aluminium", "鋁", "알루미늄", r"alumini?um"),
+            _value("copper", "Copper", "銅", "구리", r"\bcopper\b"),
+            _value("precious", "Precious metal", "貴金屬", "귀금속", r"precious metal|\bgold\b|\bsilver\b|platinum"),
         ),
     ),
     Attribute(
         "knitted",
         "Is it knitted or crocheted?",
         "是針織或鉤針織品嗎？",
+        "메리야스 편물 또는 뜨개질 편물입니까?",
         (
-            _value("not_knitted", "No, woven or other", "否，梭織或其他", r"not knitted|other than knitted"),
-            _value("knitted", "Yes, knitted or crocheted", "是，針織或鉤針織", r"knitted or crocheted"),
+            _value("not_knitted", "No, woven or other", "否，梭織或其他", "아니요, 직물(우븐) 또는 기타", r"not knitted|other than knitted"),
+            _value("knitted", "Yes, knitted or crocheted", "是，針織或鉤針織", "예, 메리야스 편물 또는 뜨개질 편물", r"knitted or crocheted"),
         ),
     ),
     Attribute(
         "wearer",
         "Who is it made for?",
         "適用對象是？",
+        "누구를 위해 만든 것입니까?",
         (
-            _value("men", "Men or boys", "男士或男童", r"men's or boys'"),
-            _value("women", "Women or girls", "女士或女童", r"women's or girls'"),
-            _value("babies", "Babies", "嬰兒", r"babies'"),
+            _value("men", "Men or boys", "男士或男童", "남성용 또는 남아용", r"men's or boys'"),
+            _value("women", "Women or girls", "女士或女童", "여성용 또는 여아용", r"women's or girls'"),
+            _value("babies", "Babies", "嬰兒", "유아용", r"babies'"),
         ),
         levels=(6, 4),
     ),
@@ -117,21 +123,23 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "state",
         "In what state is it presented?",
         "貨品呈現何種狀態？",
+        "어떤 상태로 제시됩니까?",
         (
-            _value("live", "Live", "活的", r"\blive\b"),
-            _value("frozen", "Frozen", "冷凍", r"\bfrozen\b"),
-            _value("fresh", "Fresh or chilled", "生鮮或冷藏", r"fresh or chilled|\bfresh\b|\bchilled\b"),
-            _value("dried", "Dried, salted or smoked", "乾燥、鹽醃或燻製", r"dried|salted|smoked|in brine"),
-            _value("prepared", "Prepared or preserved", "調製或保藏", r"prepared or preserved|preparations"),
+            _value("live", "Live", "活的", "산 것", r"\blive\b"),
+            _value("frozen", "Frozen", "冷凍", "냉동", r"\bfrozen\b"),
+            _value("fresh", "Fresh or chilled", "生鮮或冷藏", "신선 또는 냉장", r"fresh or chilled|\bfresh\b|\bchilled\b"),
+            _value("dried", "Dried, salted or smoked", "乾燥、鹽醃或燻製", "건조·염장 또는 훈제", r"dried|salted|smoked|in brine"),
+            _value("prepared", "Prepared or preserved", "調製或保藏", "조제 또는 저장 처리", r"prepared or preserved|preparations"),
         ),
     ),
     Attribute(
         "power",
         "Does it work electrically?",
         "是否以電力運作？",
+        "전기로 작동합니까?",
         (
-            _value("non_electric", "No, not electric", "否，非電動", r"non-electric|not electric|hand-operated|manually"),
-            _value("electric", "Yes, electric", "是，電動", r"electric|battery|electro"),
+            _value("non_electric", "No, not electric", "否，非電動", "아니요, 전기식이 아님", r"non-electric|not electric|hand-operated|manually"),
+            _value("electric", "Yes, electric", "是，電動", "예, 전기식", r"electric|battery|electro"),
         ),
         levels=(6, 4),
     ),
@@ -139,7 +147,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "vehicle",
         "Is it made for use in a motor vehicle?",
         "是否專供機動車輛使用？",
-        (_value("vehicle", "Yes, for motor vehicles", "是，供機動車輛用", r"motor vehicles?|vehicles of heading|for vehicles"),),
+        "자동차에 사용하도록 만든 것입니까?",
+        (_value("vehicle", "Yes, for motor vehicles", "是，供機動車輛用", "예, 자동차용", r"motor vehicles?|vehicles of heading|for vehicles"),),
         levels=(6, 4),
     ),
 )
@@ -161,10 +170,15 @@ def attribute_value(attribute: Attribute, texts_by_level: Mapping[int, str]) -> 
 # --- wording ---------------------------------------------------------------------------------------------
 
 
-def _labels(english: str, examples_zh: list[str]) -> dict[str, str]:
-    """An option's label: the English HS wording, and on the Chinese page the same with Chinese trade names of the code
-    (the HS wording has no Chinese text here)."""
-    return {"en": english, "zh-TW": f"{english}（例：{'、'.join(examples_zh)}）"} if examples_zh else {"en": english}
+def _labels(english: str, code: str) -> dict[str, str]:
+    """An option's label: the English HS wording, and on the Chinese and Korean pages the same with trade names of the
+    code in that language (the HS wording has no Chinese or Korean text here)."""
+    labels = {"en": english}
+    if examples_zh := chinese_examples(code, limit=2):
+        labels["zh-TW"] = f"{english}（例：{'、'.join(examples_zh)}）"
+    if examples_ko := korean_examples(code, limit=2):
+        labels["ko"] = f"{english} (예: {', '.join(examples_ko)})"
+    return labels
 
 
 def plain_wording(description: str, limit: int = 110) -> str:
@@ -185,7 +199,7 @@ class Question:
     id: str
     kind: str  # "choice" | "attribute" | "national"
     text: dict[str, str]
-    options: list[dict[str, Any]]  # {"id", "label": {"en", "zh-TW"}}
+    options: list[dict[str, Any]]  # {"id", "label": {"en", "zh-TW", "ko"}}
     assignment: dict[str, str | None]  # candidate key -> option id (None: the question does not decide it)
 
     def view(self, lang: str) -> dict[str, Any]:
@@ -262,7 +276,7 @@ class DialogueEngine:
                 weights.setdefault(sibling, MIN_PRIOR)
         state = {
             "description": description,
-            "lang": lang if lang in ("en", "zh-TW") else "en",
+            "lang": lang if lang in LANGUAGES else "en",
             "weights": weights,
             "asked": [],
             "history": [],
@@ -312,7 +326,7 @@ class DialogueEngine:
         question = state.get("question")
         candidates = [
             {"hs6": hs6, "probability": round(p, 4), "description": self.nomenclature.description(hs6), "path_text": self._path_text(hs6),
-             "examples_zh": chinese_examples(hs6)}
+             "examples_zh": chinese_examples(hs6), "examples_ko": korean_examples(hs6)}
             for hs6, p in self.ranked(state)[:top]
         ]
         result = None
@@ -326,6 +340,7 @@ class DialogueEngine:
                 "probability": round(probability, 4),
                 "description": self.nomenclature.description(hs6),
                 "examples_zh": chinese_examples(hs6),
+                "examples_ko": korean_examples(hs6),
                 "path": self._path(hs6),
                 "path_text": self._path_text(hs6),
                 "alternatives": candidates[1:],
@@ -387,11 +402,12 @@ class DialogueEngine:
             used = [v for v in attribute.values if any(a == v.id for a in assignment.values())]
             if len(used) < 2 and not (len(attribute.values) == 1 and used):
                 continue
-            options = [{"id": v.id, "label": {"en": v.label_en, "zh-TW": v.label_zh}} for v in used]
+            options = [{"id": v.id, "label": {"en": v.label_en, "zh-TW": v.label_zh, "ko": v.label_ko}} for v in used]
             if len(attribute.values) == 1:  # a yes/no attribute: "no" is the absence of the wording
-                options.append({"id": "no", "label": {"en": "No", "zh-TW": "否"}})
+                options.append({"id": "no", "label": {"en": "No", "zh-TW": "否", "ko": "아니요"}})
                 assignment = {k: (a if a else None) for k, a in assignment.items()}
-            questions.append(Question(attribute.id, "attribute", {"en": attribute.question_en, "zh-TW": attribute.question_zh}, options, assignment))
+            questions.append(Question(attribute.id, "attribute", {"en": attribute.question_en, "zh-TW": attribute.question_zh, "ko": attribute.question_ko},
+                                      options, assignment))
         # Once a person picked a heading, asking for its chapter (or another heading) again only repeats them.
         decided = {h["question_id"].split(":")[0] for h in state["history"] if h["question_id"].startswith(("chapter:", "heading:", "subheading:")) and h["answer_id"] not in (NOT_SURE, NONE_OF_THESE)}
         for level, length in (("chapter", 2), ("heading", 4)):
@@ -427,7 +443,7 @@ class DialogueEngine:
         if len(ranked) < 2:
             return []
         groups = ranked if len(ranked) <= MAX_CHOICE_OPTIONS + 1 else ranked[:MAX_CHOICE_OPTIONS]
-        options = [{"id": g, "label": _labels(plain_wording(wording(g)), chinese_examples(g, limit=2))} for g in groups]
+        options = [{"id": g, "label": _labels(plain_wording(wording(g)), g)} for g in groups]
         assignment: dict[str, str | None] = {k: (k[:length] if k[:length] in groups else NONE_OF_THESE) for k in keys}
         if len(groups) < len(ranked):
             options.append({"id": NONE_OF_THESE, "label": dict(UI_TEXT[NONE_OF_THESE])})

@@ -1,4 +1,5 @@
-"""Chinese example names per subheading (customs.hs.examples) and their file, rebuilt from the commercial names index."""
+"""Chinese and Korean example names per subheading (customs.hs.examples) and their files, rebuilt from the commercial
+names index."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import json
 import sys
 from pathlib import Path
 
-from customs.hs.examples import DATA_FILE, PER_CODE, chinese_examples, pick_examples
+import pytest
+
+from customs.hs.examples import DATA_FILES, PER_CODE, chinese_examples, korean_examples, pick_examples
 
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO / "scripts"))
 
-import build_zh_examples  # noqa: E402
+import build_examples  # noqa: E402
 
 
 def test_pick_examples_keeps_the_shortest_distinct_names():
@@ -22,15 +25,26 @@ def test_pick_examples_keeps_the_shortest_distinct_names():
 
 def test_examples_of_a_known_subheading_and_of_an_unknown_one():
     assert "手機" in chinese_examples("851713")
-    assert chinese_examples("000000") == []
+    assert "스마트폰" in korean_examples("851713")
+    assert chinese_examples("000000") == [] and korean_examples("000000") == []
 
 
-def test_committed_file_matches_the_commercial_names_index():
-    # A changed index needs `.venv/bin/python scripts/build_zh_examples.py`; this fails until it is rerun
-    expected = pick_examples(build_zh_examples.names_by_code(REPO / "data" / "commercial_names"))
-    with gzip.open(DATA_FILE, "rt", encoding="utf-8") as handle:
+def test_korean_examples_show_the_first_name_of_each_entry(tmp_path):
+    path = tmp_path / "ko_names.csv"
+    path.write_text("hs6,term_en,term_ko\n030342,frozen yellowfin tuna,냉동 황다랑어 | 냉동 참치\n", encoding="utf-8")
+    assert build_examples.korean_names_by_code(path) == {"030342": ["냉동 황다랑어"]}  # synonyms are for matching
+
+
+@pytest.mark.parametrize(("lang", "names_by_code"), [
+    ("zh-TW", lambda: build_examples.chinese_names_by_code(REPO / "data" / "commercial_names")),
+    ("ko", lambda: build_examples.korean_names_by_code(REPO / "data" / "commercial_names_ko" / "ko_names.csv")),
+])
+def test_committed_files_match_the_commercial_names_index(lang, names_by_code):
+    # A changed index needs `.venv/bin/python scripts/build_examples.py`; this fails until it is rerun
+    expected = pick_examples(names_by_code())
+    with gzip.open(DATA_FILES[lang], "rt", encoding="utf-8") as handle:
         assert json.load(handle) == expected
-    assert build_zh_examples.encoded(expected) == DATA_FILE.read_bytes()  # deterministic bytes too
+    assert build_examples.encoded(expected) == DATA_FILES[lang].read_bytes()  # deterministic bytes too
 
 
 def test_a_heading_gathers_the_first_names_of_its_subheadings():

@@ -127,3 +127,25 @@ def test_options_on_the_chinese_page_add_chinese_trade_names_to_the_english_word
     labels_en = [o["label"] for o in view_en["question"]["options"]]
     assert any("（例：" in label for label in labels_zh), labels_zh
     assert not any("例：" in label for label in labels_en)  # the English page keeps the plain wording
+
+
+def test_a_korean_session_asks_in_korean_with_korean_trade_names(engine):
+    # Given a Korean importer's session
+    view = engine.view(engine.start("남성용 면 티셔츠", SHIRTS, lang="ko"))
+    # Then the question and "not sure" are Korean, and each option adds Korean trade names to the English HS wording
+    question = view["question"]
+    assert view["lang"] == "ko" and any("\uac00" <= ch <= "\ud7af" for ch in question["text"])
+    labels = [o["label"] for o in question["options"]]
+    assert labels[-1] == "잘 모르겠음"
+    assert any("(예: " in label for label in labels[:-1]) or all(any("\uac00" <= ch <= "\ud7af" for ch in label) for label in labels), labels
+    first = view["candidates"][0]
+    assert first["examples_ko"] and all(any("\uac00" <= ch <= "\ud7af" for ch in n) for n in first["examples_ko"])
+
+
+def test_every_attribute_speaks_all_three_languages():
+    from functions.tariff_api.chalicelib.dialogue import ATTRIBUTES, UI_TEXT
+
+    for attribute in ATTRIBUTES:
+        assert attribute.question_en and attribute.question_zh and attribute.question_ko
+        assert all(v.label_en and v.label_zh and v.label_ko for v in attribute.values)
+    assert all(set(texts) == {"en", "zh-TW", "ko"} for texts in UI_TEXT.values())
