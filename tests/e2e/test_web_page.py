@@ -156,6 +156,26 @@ def start(browser: Browser, text: str) -> None:
     )
 
 
+def untranslated_strings(browser: Browser, lang: str) -> list[str]:
+    """UI string keys with no text in ``lang``, and page elements still showing another language's text."""
+    return browser.execute(
+        "const en = window.I18N.en, tr = window.I18N[arguments[0]];"
+        "return Object.keys(en).filter(k => !(k in tr)).concat([...document.querySelectorAll('[data-i18n]')]"
+        ".filter(e => e.textContent !== tr[e.dataset.i18n]).map(e => e.dataset.i18n));", lang)
+
+
+def knitted_tshirt_heading_leads(browser: Browser, examples_prefix: str) -> bool:
+    """The knitted T-shirt heading (6109) is the result or leads the candidates, which then show trade names in the
+    page's language beside the English HS wording. True when a question is open."""
+    if browser.visible(tid("result")):
+        assert browser.text(tid("result-hs6")).startswith("6109"), browser.text(tid("result-hs6"))
+        return False
+    first = browser.text(f"{tid('candidates')} li:first-child")
+    assert "6109." in first, first
+    assert browser.text(f"{tid('candidates')} li:first-child .examples").startswith(examples_prefix), first
+    return True
+
+
 def question_state(browser: Browser) -> tuple[str, str]:
     return browser.attribute(tid("question"), "data-question-id") or "", browser.text(tid("question-step"))
 
@@ -273,14 +293,9 @@ def test_a_chinese_description_reaches_the_right_heading_with_the_trained_classi
     open_page(browser, platform.gateway_url, platform.api_url, lang="zh-TW")
     start(browser, "男用棉質針織T恤")
     assert not browser.visible(tid("error")), browser.text(tid("error-message"))
-    # Then the knitted T-shirt heading leads: among the candidates of the first question, or as the result
-    if browser.visible(tid("result")):
-        assert browser.text(tid("result-hs6")).startswith("6109"), browser.text(tid("result-hs6"))
-    else:
-        first = browser.text(f"{tid('candidates')} li:first-child")
-        assert "6109." in first, first
-        # with Chinese trade names beside the English HS wording
-        assert browser.text(f"{tid('candidates')} li:first-child .examples").startswith("例："), first
+    # Then the knitted T-shirt heading leads: among the candidates of the first question (with Chinese trade names beside
+    # the English HS wording), or as the result
+    if knitted_tshirt_heading_leads(browser, "例："):
         assert any("（例：" in label for label in browser.texts(f"{tid('options')} button")), browser.texts(f"{tid('options')} button")
     browser.screenshot(ARTIFACTS / "zh-model-0-first-step.png")
 
@@ -291,21 +306,11 @@ def test_a_korean_description_on_the_korean_page_with_the_trained_classifier(bro
     browser.click(tid("lang-ko"))
     browser.wait_until(lambda: browser.execute("return document.documentElement.lang") == "ko", message="the page language to switch")
     assert browser.text("h1") == "무엇을 수입하거나 수출하십니까?" and browser.text(tid("submit-button")) == "코드 찾기"
-    untranslated = browser.execute(
-        "const en = window.I18N.en, ko = window.I18N.ko;"
-        "return Object.keys(en).filter(k => !(k in ko)).concat([...document.querySelectorAll('[data-i18n]')]"
-        ".filter(e => e.textContent !== ko[e.dataset.i18n]).map(e => e.dataset.i18n));"
-    )
-    assert untranslated == []
+    assert untranslated_strings(browser, "ko") == []
     start(browser, "남성용 면 니트 티셔츠")
     assert not browser.visible(tid("error")), browser.text(tid("error-message"))
     # Then the knitted T-shirt heading leads, the questions speak Korean and Korean trade names sit beside the HS wording
-    if browser.visible(tid("result")):
-        assert browser.text(tid("result-hs6")).startswith("6109"), browser.text(tid("result-hs6"))
-    else:
-        first = browser.text(f"{tid('candidates')} li:first-child")
-        assert "6109." in first, first
-        assert browser.text(f"{tid('candidates')} li:first-child .examples").startswith("예: "), first
+    if knitted_tshirt_heading_leads(browser, "예: "):
         assert browser.text(tid("question-step")) == "질문 1" and browser.text(tid("option-not_sure")) == "잘 모르겠음"
         assert re.search(r"[\uac00-\ud7af]", browser.text(tid("question-text"))), browser.text(tid("question-text"))
         session = requests.get(f"{platform.api_url}/v1/sessions/{session_id_in_url(browser)}", timeout=10).json()
@@ -326,12 +331,7 @@ def test_language_switch_changes_every_ui_string_and_starts_the_session_in_chine
     assert browser.text("h1") == "您要進口或出口什麼貨品？" and browser.text(tid("submit-button")) == "查詢號列"
     assert browser.attribute(tid("description-input"), "placeholder").startswith("例如")
     # Every translated string differs from its English text (none left behind)
-    untranslated = browser.execute(
-        "const en = window.I18N.en, zh = window.I18N['zh-TW'];"
-        "return Object.keys(en).filter(k => !(k in zh)).concat([...document.querySelectorAll('[data-i18n]')]"
-        ".filter(e => e.textContent !== zh[e.dataset.i18n]).map(e => e.dataset.i18n));"
-    )
-    assert untranslated == []
+    assert untranslated_strings(browser, "zh-TW") == []
     browser.screenshot(ARTIFACTS / "zh-0-start.png")
 
     start(browser, "男用棉質T恤 men's cotton t-shirt")
