@@ -4,7 +4,7 @@
 
 Why: the encoder is English MiniLM and cannot read Korean; before this index, Korean text fell to the Chinese index,
 whose names share no characters with it, and got near-uniform probabilities. Korean importers and brokers describe
-goods in Korean, and the served national lines are Korea's HSK. Two sources give each label Korean words:
+goods in Korean. Two sources give each label Korean words:
 - the Korean trade names of the commercial names index (``data/commercial_names_ko/ko_names.csv``: about three
   entries per subheading written in Korean, synonyms separated by " | ");
 - the Korean wording of the HSK tariff lines (corpus rows ``kr_hsk``/``ko`` of ``build/corpus/corpus.jsonl``, with
