@@ -44,9 +44,10 @@ def trim(folder: Path, keep: int) -> int:
     np.save(folder / "exemplar_scales.npy", scales[:keep])
     with gzip.GzipFile(folder / "exemplars.jsonl.gz", "wb", mtime=0) as fh:  # mtime 0: the same bytes on every run
         fh.write(("\n".join(rows[:keep]) + "\n").encode("utf-8"))
-    config["exemplars"] = keep
+    exported = int(config.get("exemplars_exported", before))  # a second trim still names what the export wrote
+    config.update({"exemplars": keep, "exemplars_exported": exported})
     config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")
-    rewrite_card(folder, {"- Evidence:": f"- Evidence: the first {keep} of the export's {before} exemplars (in the export's order; "
+    rewrite_card(folder, {"- Evidence:": f"- Evidence: the first {keep} of the export's {exported} exemplars (in the export's order; "
                                          "k-NN weight 0, so they supply the evidence texts only; scripts/trim_exemplars.py)."})
     return before
 

@@ -24,6 +24,7 @@ from functions.classifier.chinese import FILE_NAME as CHINESE_TABLE
 from functions.classifier.chinese import TraditionalChinese
 from functions.classifier.encoder import OnnxEncoder, Scorer, load_heading_vectors, load_prototypes
 from functions.classifier.lexical import LexicalIndex
+from functions.classifier.translate import LEXICON_FILE, TariffLexicon
 from functions.classifier.textprep import expand_abbreviations, first_segment, normalize_query, written_in_cjk, written_in_hangul
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -172,6 +173,10 @@ class ClassifierEngine:
         korean_path = folder / "lexical_ko.npz"
         self.korean_weight = float(self.config.get("korean_weight", 0.0))
         self.korean_lexical = LexicalIndex.load(korean_path) if korean_path.exists() and self.korean_weight else None
+        # French, German, Spanish and Dutch: put into English word by word before scoring (scripts/build_translation_lexicon.py).
+        lexicon_path = folder / LEXICON_FILE
+        self.to_english = (TariffLexicon.load(lexicon_path, self.lexical.vocab if self.lexical is not None else frozenset())
+                           if lexicon_path.exists() else None)
         self.encoder = OnnxEncoder(folder / "model.int8.onnx", folder / "tokenizer.json", threads=threads)
         self.hs = _HsInfo()
 
@@ -179,7 +184,10 @@ class ClassifierEngine:
     def scores(self, text: str) -> ScoredText:
         """Final scores of one text before the softmax (normalised here; idempotent on already normalised text)."""
         text = normalize_query(text)
-        readable = expand_abbreviations(text)  # scored in full words; the response keeps the user's text
+        # Scored in full English words; the response keeps the user's text. Catalogue abbreviations are English ones,
+        # so a description read as French, German, Spanish or Dutch is translated instead ("sus" is Spanish for "their").
+        foreign = self.to_english.to_english(text) if self.to_english is not None and not written_in_cjk(text) else (text, None)
+        readable = foreign[0] if foreign[1] else expand_abbreviations(text)
         q = self.encoder.encode(readable)
         fused, rows, sims = self.scorer.fused(q)
         segment = first_segment(readable) if self.scorer.segment_weight else None

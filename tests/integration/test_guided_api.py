@@ -51,6 +51,16 @@ def test_classify_a_korean_description_over_http(api):
     assert "847130" in [c["hs6"] for c in result["candidates"]]
 
 
+def test_classify_a_german_description_over_http(api):
+    # Given an exporter who declares in German (no language hint: the words decide)
+    response = api("POST", "/v1/classify", json={"text": "Garnelen, geschält, gefroren; 10 kg Karton", "top_k": 3})
+    # Then the frozen shrimp subheading comes back through the tariff lexicon, and the text is echoed as written
+    assert response.status_code == 200, response.text
+    result = response.json()["results"][0]
+    assert result["text"] == "Garnelen, geschält, gefroren; 10 kg Karton"
+    assert result["candidates"][0]["hs6"] == "030617"
+
+
 @pytest.mark.parametrize(
     "body, field",
     [({"text": "   !!! "}, "text"), ({"texts": ["x"] * 65}, "texts"), ({"text": "tea", "texts": ["tea"]}, "text"), ({"text": 42}, "text")],

@@ -39,6 +39,9 @@ def test_keeps_the_first_rows_of_all_three_files_and_says_so(tmp_path):
     assert json.loads((folder / "config.json").read_text(encoding="utf-8"))["exemplars"] == 4
     card = (folder / "model_card.md").read_text(encoding="utf-8")
     assert "- Evidence: the first 4 of the export's 10 exemplars" in card and "| exemplars.npy |" in card
+    # and a second trim still names the export's count
+    trim_exemplars.trim(folder, 2)
+    assert "- Evidence: the first 2 of the export's 10 exemplars" in (folder / "model_card.md").read_text(encoding="utf-8")
 
 
 def test_asking_for_more_than_there_are_changes_nothing(tmp_path):

@@ -1,0 +1,116 @@
+"""Goods described in French, German, Spanish or Dutch, read through a word lexicon learned from the EU tariff.
+
+The encoder and the lexical index read English. The EU publishes its tariff (TARIC, the Combined Nomenclature) line
+by line in each official language, so the same goods are worded in English and in French, German, Spanish and Dutch
+under one code. ``scripts/build_translation_lexicon.py`` learns from those parallel lines which English word each
+foreign word stands for (IBM Model 1) and keeps, per language, the words the English side does not already know
+("crevettes" -> "shrimps", "gefroren" -> "frozen", "caucho" -> "rubber"). Here a description is put into English word
+by word before it is scored: "Crevettes congelées décortiquées" is scored as "shrimps frozen shelled". The words the
+English model knows (brands, cognates such as "T-shirt" or "laptop", numbers) stay as they are, and the response keeps
+the user's text.
+
+It is a lexicon, not a translator: word order and grammar stay foreign, which bag-of-words scoring and the encoder
+tolerate; it knows the words of the tariff, not every word of trade. No third-party imports.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import unicodedata
+from collections.abc import Container
+from pathlib import Path
+
+#: The model file ``scripts/build_translation_lexicon.py`` writes.
+LEXICON_FILE = "eu_lexicon.json.gz"
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+# Function words, which name no goods but tell the language (a text of goods names alone is told by its nouns).
+STOPWORDS: dict[str, frozenset[str]] = {
+    "en": frozenset("the of and for with in on or not other by from to without".split()),
+    "fr": frozenset("de des du la le les en pour et avec sans ou non au aux un une à".split()),
+    "de": frozenset("der die das den dem des und mit für aus von oder ohne nicht zum zur ein eine im".split()),
+    "es": frozenset("de del la las los el con para y sin o en un una al por".split()),
+    "nl": frozenset("de het van en met voor zonder niet een of in op uit".split()),
+}
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased letter runs, as the lexicon is keyed."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text).lower())
+
+
+class TariffLexicon:
+    """Per language, foreign word -> English word; see the module docstring."""
+
+    def __init__(self, lexicons: dict[str, dict[str, str]], english_vocabulary: Container[str] = frozenset()) -> None:
+        self.lexicons = lexicons
+        self.english = english_vocabulary  # any container: the engine passes its lexical index's term dictionary, uncopied
+
+    @classmethod
+    def load(cls, path: str | Path, english_vocabulary: Container[str] = frozenset()) -> "TariffLexicon":
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            data = json.load(fh)
+        return cls({lang: dict(entries) for lang, entries in data["lexicons"].items()}, english_vocabulary)
+
+    def _known_in_english(self, word: str) -> bool:
+        return word in self.english or word in STOPWORDS["en"]
+
+    def detect(self, text: str) -> str | None:
+        """The language of a description, or None when it reads as English (or as none of the languages).
+
+        Each language counts its function words and the words only its lexicon knows; English counts its function
+        words and the words the English model knows. A foreign language wins with at least one sign and at least as
+        many as English, so "Aspirateur robot" (one French word, one English) is read as French, and an English
+        declaration with a foreign brand is not."""
+        tokens = words(text)
+        if not tokens:
+            return None
+        english = sum(self._known_in_english(w) for w in tokens if len(w) > 1)
+        best, best_score = None, 0
+        for lang, lexicon in self.lexicons.items():
+            stop = STOPWORDS.get(lang, frozenset())
+            score = sum(w in stop or (not self._known_in_english(w) and any(f in lexicon for f in _forms(w))) for w in tokens)
+            if score > best_score:
+                best, best_score = lang, score
+        return best if best is not None and best_score >= max(1, english) else None
+
+    def _word(self, word: str, lexicon: dict[str, str]) -> str | None:
+        """English for one foreign word: itself, an inflected form the lexicon has, or a compound of two known words."""
+        for form in _forms(word):
+            if form in lexicon:
+                return lexicon[form]
+        for cut in range(len(word) - 3, 2, -1):  # German and Dutch compounds: "tiefgefrorene", "bremsbeläge"
+            head, tail = word[:cut], word[cut:]
+            head_en = next((lexicon[f] for f in _forms(head) + ([head[:-1]] if head[-1:] in "sn" else []) if f in lexicon), None)
+            tail_en = next((lexicon[f] for f in _forms(tail) if f in lexicon), None) if head_en else None
+            if head_en and tail_en:
+                return f"{head_en} {tail_en}"
+        return None
+
+    def to_english(self, text: str, lang: str | None = None) -> tuple[str, str | None]:
+        """``text`` with its foreign words in English, and the language read (None: the text is returned as it is)."""
+        lang = lang if lang in self.lexicons else self.detect(text)
+        if lang is None:
+            return text, None
+        lexicon = self.lexicons[lang]
+
+        def replace(match: re.Match[str]) -> str:
+            word = match.group(0)
+            low = word.lower()
+            english = self._word(low, lexicon)  # in a foreign text "vin" is wine, not a vehicle number
+            return english if english is not None else word
+
+        return _WORD.sub(replace, unicodedata.normalize("NFKC", text)), lang
+
+
+def _forms(word: str) -> list[str]:
+    """The word and, for words of four letters or more, the inflections the tariff more often uses (plural, feminine,
+    German and Dutch endings): "aspirateur" finds "aspirateurs", "gefrorene" finds "gefroren"."""
+    if len(word) < 4:
+        return [word]
+    forms = [word] + [word + ending for ending in ("s", "e", "es", "n", "en", "x")]
+    forms += [word[: -len(ending)] for ending in ("s", "e", "es", "n", "en", "er", "x") if word.endswith(ending) and len(word) - len(ending) >= 3]
+    return forms
