@@ -64,7 +64,8 @@ class LexicalIndex:
 
     def __init__(self, vocab: Sequence[str], idf: np.ndarray, indptr: np.ndarray, labels: np.ndarray, weights: np.ndarray,
                  n_labels: int, row_indptr: np.ndarray | None = None, row_ids: np.ndarray | None = None,
-                 row_weights: np.ndarray | None = None, row_labels: np.ndarray | None = None, analyzer: str = "words") -> None:
+                 row_weights: np.ndarray | None = None, row_labels: np.ndarray | None = None, analyzer: str = "words",
+                 row_norms: np.ndarray | None = None, row_counts: np.ndarray | None = None) -> None:
         if analyzer not in ANALYZERS:
             raise ValueError(f"unknown analyzer {analyzer!r}")
         self.analyzer = analyzer
@@ -81,6 +82,10 @@ class LexicalIndex:
         self.row_ids = np.asarray(row_ids if row_ids is not None else [], dtype=np.int64)
         self.row_weights = np.asarray(row_weights if row_weights is not None else [], dtype=np.float32)
         self.row_labels = np.asarray(row_labels if row_labels is not None else [], dtype=np.int64)
+        # What the short-row weights are made of, when known (an index built here): each row's norm and each posting's
+        # term count. Saved instead of the weights, which are then computed again at load (see save()).
+        self.row_norms = None if row_norms is None else np.asarray(row_norms, dtype=np.float32)
+        self.row_counts = None if row_counts is None else np.asarray(row_counts, dtype=np.int64)
 
     # ------------------------------------------------------------------ scoring
     def query_vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -141,10 +146,12 @@ class LexicalIndex:
             all_w = {t: (1.0 + math.log(c)) * (math.log((1 + n_docs) / (1 + df[t])) + 1.0) for t, c in counts.items()}
             norm = math.sqrt(sum(v * v for v in all_w.values()))
             w = np.array([all_w[t] for t in counts if t in index], dtype=np.float32) / max(norm, 1e-12)
+            row_vector.last = (max(norm, 1e-12), [counts[t] for t in counts if t in index])  # type: ignore[attr-defined]
             return ids, w
 
-        row_postings: list[list[tuple[int, float]]] = [[] for _ in vocab]
+        row_postings: list[list[tuple[int, float, int]]] = [[] for _ in vocab]
         row_labels: list[int] = []
+        row_norms: list[float] = []
         for text, label, may_match in zip(texts, label_ids, eligible):
             ids, w = row_vector(text)
             if not len(ids):
@@ -154,9 +161,11 @@ class LexicalIndex:
                 bucket[i] = bucket.get(i, 0.0) + v
             if may_match and len(text.split()) <= SHORT_ROW_WORDS:
                 row_ids, row_w = (ids, w) if analyzer == "words" else row_vector(text, pairs_only=True)
-                for i, v in zip(row_ids.tolist(), row_w.tolist()):
-                    row_postings[i].append((len(row_labels), v))
+                norm, term_counts = row_vector.last  # type: ignore[attr-defined]
+                for i, v, c in zip(row_ids.tolist(), row_w.tolist(), term_counts):
+                    row_postings[i].append((len(row_labels), v, c))
                 row_labels.append(label)
+                row_norms.append(norm)
         postings: list[list[tuple[int, float]]] = [[] for _ in vocab]
         for label, bucket in enumerate(acc):
             if not bucket:
@@ -170,10 +179,11 @@ class LexicalIndex:
         weights = np.array([w for p in postings for _, w in p], dtype=np.float32)
         row_indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         row_indptr[1:] = np.cumsum([len(p) for p in row_postings])
-        row_ids = np.array([r for p in row_postings for r, _ in p], dtype=np.int64)
-        row_weights = np.array([w for p in row_postings for _, w in p], dtype=np.float32)
+        row_ids = np.array([r for p in row_postings for r, _, _ in p], dtype=np.int64)
+        row_weights = np.array([w for p in row_postings for _, w, _ in p], dtype=np.float32)
+        row_counts = np.array([c for p in row_postings for _, _, c in p], dtype=np.int64)
         return cls(vocab, idf, indptr, labels, weights, n_labels, row_indptr, row_ids, row_weights, np.array(row_labels, dtype=np.int64),
-                   analyzer=analyzer)
+                   analyzer=analyzer, row_norms=np.array(row_norms, dtype=np.float32), row_counts=row_counts)
 
     def save(self, path: str | Path) -> None:
         """Compressed npz. Weights (entries of L2-normalised vectors, so in [0, 1]) are stored as 8-bit codes
@@ -181,7 +191,15 @@ class LexicalIndex:
         the index small as the training texts grow (see docs/model.md, round 4). The integer arrays are packed
         (``_pack``): list offsets as list lengths, label and short-row ids as differences within each term's list
         (they increase there), each as byte planes, which compress far better than whole integers."""
-        extra = {"analyzer": np.array(self.analyzer)} if self.analyzer != "words" else {}
+        extra: dict[str, np.ndarray] = {"analyzer": np.array(self.analyzer)} if self.analyzer != "words" else {}
+        if self.row_norms is not None and self.row_counts is not None:
+            # The short-row weights are (1 + ln count) x idf / row norm: a norm per row and the few counts above 1 take a
+            # third of the room of the weights themselves, and give them back more exactly than 8-bit codes.
+            repeated = np.flatnonzero(self.row_counts > 1)
+            extra.update(row_norms=self.row_norms.astype(np.float16), row_repeated=_pack(np.diff(repeated, prepend=0)),
+                         row_repeated_counts=_pack(self.row_counts[repeated]))
+        else:
+            extra["row_weights"] = _to_codes(self.row_weights)
         np.savez_compressed(
             path,
             **extra,
@@ -194,7 +212,6 @@ class LexicalIndex:
             n_labels=np.array(self.n_labels),
             row_indptr=_pack(np.diff(self.row_indptr)),
             row_ids=_pack(_delta_encode(self.row_ids, self.row_indptr)),
-            row_weights=_to_codes(self.row_weights),
             row_labels=_pack(self.row_labels),
         )
 
@@ -206,8 +223,17 @@ class LexicalIndex:
             if "packed" in z.files:
                 indptr = np.concatenate([[0], np.cumsum(_unpack(z["indptr"]))])
                 row_indptr = np.concatenate([[0], np.cumsum(_unpack(z["row_indptr"]))])
-                rows = {"row_indptr": row_indptr, "row_ids": _delta_decode(_unpack(z["row_ids"]), row_indptr),
-                        "row_weights": _from_codes(z["row_weights"]), "row_labels": _unpack(z["row_labels"])}
+                row_ids = _delta_decode(_unpack(z["row_ids"]), row_indptr)
+                rows = {"row_indptr": row_indptr, "row_ids": row_ids, "row_labels": _unpack(z["row_labels"])}
+                if "row_norms" in z.files:
+                    counts = np.ones(len(row_ids), dtype=np.int64)
+                    counts[np.cumsum(_unpack(z["row_repeated"]))] = _unpack(z["row_repeated_counts"])
+                    norms = z["row_norms"].astype(np.float32)
+                    term_of = np.repeat(np.arange(len(vocab)), np.diff(row_indptr))
+                    rows.update(row_norms=norms, row_counts=counts,
+                                row_weights=(1.0 + np.log(counts)) * z["idf"].astype(np.float32)[term_of] / norms[row_ids])
+                else:
+                    rows["row_weights"] = _from_codes(z["row_weights"])
                 return cls(vocab, z["idf"], indptr, _delta_decode(_unpack(z["labels"]), indptr), _from_codes(z["weights"]),
                            int(z["n_labels"]), **rows, analyzer=analyzer)
             # indexes saved before the packed format

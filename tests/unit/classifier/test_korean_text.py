@@ -79,6 +79,37 @@ def test_packed_index_round_trips_exactly(tmp_path):
     assert np.allclose(loaded.scores("frozen shrimp"), index.scores("frozen shrimp"), atol=1 / 255)
 
 
+@pytest.mark.parametrize("analyzer", ["words", "cjk"])
+def test_short_row_weights_come_back_from_row_norms_and_counts(tmp_path, analyzer):
+    # Given an index built here, with a word repeated in a row ("shrimp shrimp") and rare words outside the vocabulary
+    texts = ["frozen shrimp shrimp", "frozen shrimp peeled", "bicycle", "bicycle saddle", "냉동 새우 새우", "냉동 새우", "배추김치"]
+    index = LexicalIndex.build(texts, [0, 0, 1, 2, 3, 3, 4], n_labels=5, min_df=2, analyzer=analyzer)
+    # When it is saved (norms and counts, no weights) and loaded
+    index.save(tmp_path / "lexical.npz")
+    with np.load(tmp_path / "lexical.npz") as stored:
+        assert "row_norms" in stored.files and "row_weights" not in stored.files
+    loaded = LexicalIndex.load(tmp_path / "lexical.npz")
+    # Then the weights are computed again to float16 precision, far closer than 8-bit codes (1/255)
+    np.testing.assert_allclose(loaded.row_weights, index.row_weights, rtol=2e-3)
+    assert np.array_equal(loaded.row_counts, index.row_counts) and index.row_counts.max() == 2
+    for query in ("frozen shrimp", "bicycle", "냉동 새우"):
+        np.testing.assert_allclose(loaded.scores(query), index.scores(query), atol=2e-3)
+    # and saved again, it stays in that form
+    loaded.save(tmp_path / "again.npz")
+    np.testing.assert_allclose(LexicalIndex.load(tmp_path / "again.npz").row_weights, index.row_weights, rtol=2e-3)
+
+
+def test_an_index_without_norms_keeps_its_weight_codes(tmp_path):
+    # Given an index as older files hold it (weights only, no norms)
+    built = LexicalIndex.build(["frozen shrimp", "frozen shrimp peeled", "bicycle"], [0, 0, 1], n_labels=2, min_df=1)
+    built.row_norms = built.row_counts = None
+    built.save(tmp_path / "codes.npz")
+    # Then it is saved and loaded with 8-bit weight codes, as before
+    with np.load(tmp_path / "codes.npz") as stored:
+        assert "row_weights" in stored.files and "row_norms" not in stored.files
+    np.testing.assert_allclose(LexicalIndex.load(tmp_path / "codes.npz").row_weights, built.row_weights, atol=1 / 255)
+
+
 @pytest.fixture(scope="module")
 def engine() -> ClassifierEngine:
     return ClassifierEngine(DEFAULT_MODEL_DIR)
