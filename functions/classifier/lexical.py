@@ -137,31 +137,30 @@ class LexicalIndex:
         idf = np.array([math.log((1 + n_docs) / (1 + df[t])) + 1.0 for t in vocab], dtype=np.float32)
         # Per-label sum of L2-normalised sublinear TF-IDF row vectors, then L2-normalised (the centroid).
         acc: list[dict[int, float]] = [dict() for _ in range(n_labels)]
-        def row_vector(text: str, pairs_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
-            """The text's normalised TF-IDF entries on the vocabulary. The norm counts the rare terms left out
-            of the vocabulary too, so "bicycle mudguards" (with "mudguards" rare) is not taken for "bicycle".
-            ``pairs_only`` (``cjk`` short names): the same on character pairs and Latin words, normalised over them."""
+        def row_vector(text: str, pairs_only: bool = False) -> tuple[np.ndarray, np.ndarray, float, list[int]]:
+            """The text's normalised TF-IDF entries on the vocabulary, the norm and the term counts. The norm counts the
+            rare terms left out of the vocabulary too, so "bicycle mudguards" (with "mudguards" rare) is not taken for
+            "bicycle". ``pairs_only`` (``cjk`` short names): the same on character pairs and Latin words, normalised
+            over them."""
             counts = {t: c for t, c in Counter(terms(text, analyzer)).items() if not (pairs_only and _single_character(t))}
             ids = np.array([index[t] for t in counts if t in index], dtype=np.int64)
             all_w = {t: (1.0 + math.log(c)) * (math.log((1 + n_docs) / (1 + df[t])) + 1.0) for t, c in counts.items()}
             norm = math.sqrt(sum(v * v for v in all_w.values()))
             w = np.array([all_w[t] for t in counts if t in index], dtype=np.float32) / max(norm, 1e-12)
-            row_vector.last = (max(norm, 1e-12), [counts[t] for t in counts if t in index])  # type: ignore[attr-defined]
-            return ids, w
+            return ids, w, max(norm, 1e-12), [counts[t] for t in counts if t in index]
 
         row_postings: list[list[tuple[int, float, int]]] = [[] for _ in vocab]
         row_labels: list[int] = []
         row_norms: list[float] = []
         for text, label, may_match in zip(texts, label_ids, eligible):
-            ids, w = row_vector(text)
+            ids, w, norm, term_counts = row_vector(text)
             if not len(ids):
                 continue
             bucket = acc[label]
             for i, v in zip(ids.tolist(), w.tolist()):
                 bucket[i] = bucket.get(i, 0.0) + v
             if may_match and len(text.split()) <= SHORT_ROW_WORDS:
-                row_ids, row_w = (ids, w) if analyzer == "words" else row_vector(text, pairs_only=True)
-                norm, term_counts = row_vector.last  # type: ignore[attr-defined]
+                row_ids, row_w, norm, term_counts = (ids, w, norm, term_counts) if analyzer == "words" else row_vector(text, pairs_only=True)
                 for i, v, c in zip(row_ids.tolist(), row_w.tolist(), term_counts):
                     row_postings[i].append((len(row_labels), v, c))
                 row_labels.append(label)
@@ -186,8 +185,9 @@ class LexicalIndex:
                    analyzer=analyzer, row_norms=np.array(row_norms, dtype=np.float32), row_counts=row_counts)
 
     def save(self, path: str | Path) -> None:
-        """Compressed npz. Weights (entries of L2-normalised vectors, so in [0, 1]) are stored as 8-bit codes
-        (step 1/255, far below the score gaps that decide a label) and the vocabulary as UTF-8 bytes: this keeps
+        """Compressed npz. Label-centroid weights (entries of L2-normalised vectors, so in [0, 1]) are stored as 8-bit
+        codes (step 1/255, far below the score gaps that decide a label); short-row weights as each row's norm and the
+        counts above 1 when the index was built here, else as 8-bit codes too; the vocabulary as UTF-8 bytes: this keeps
         the index small as the training texts grow (see docs/model.md, round 4). The integer arrays are packed
         (``_pack``): list offsets as list lengths, label and short-row ids as differences within each term's list
         (they increase there), each as byte planes, which compress far better than whole integers."""
@@ -229,7 +229,7 @@ class LexicalIndex:
                     counts = np.ones(len(row_ids), dtype=np.int64)
                     counts[np.cumsum(_unpack(z["row_repeated"]))] = _unpack(z["row_repeated_counts"])
                     norms = z["row_norms"].astype(np.float32)
-                    term_of = np.repeat(np.arange(len(vocab)), np.diff(row_indptr))
+                    term_of = np.repeat(np.arange(len(row_indptr) - 1), np.diff(row_indptr))  # ("" splits to [""]: no len(vocab))
                     rows.update(row_norms=norms, row_counts=counts,
                                 row_weights=(1.0 + np.log(counts)) * z["idf"].astype(np.float32)[term_of] / norms[row_ids])
                 else:

@@ -31,9 +31,11 @@ _ABBREVIATIONS = {
     "cvr": "cover", "mldg": "moulding", "compl": "complete", "lh": "left", "rh": "right", "fr": "front", "rr": "rear",
     "ctrl": "control", "cyl": "cylinder", "conn": "connector", "w/strip": "weatherstrip", "t/gate": "tailgate",
     # declaration shorthand: "SUS" is how Korean and Japanese trade write stainless steel (JIS grades SUS304, SUS316; a
-    # grade with its number is left as it is, the model reads those), "GALV" galvanized, "W/" with, "W/O" without
-    "sus": "stainless steel", "galv": "galvanized", "w/": "with", "w/o": "without", "m/c": "machine",
+    # grade with its number is left as it is, the model reads those), "GALV" galvanized, "W/" with, "W/O" without ("M/C" is left out: machine or motorcycle)
+    "sus": "stainless steel", "galv": "galvanized", "w/": "with", "w/o": "without",
 }
+#: The letters-only abbreviations: words of English declarations even where no dictionary has them ("SUS PIPE").
+SHORTHAND_WORDS = frozenset(k for k in _ABBREVIATIONS if k.isalpha())
 _ABBREVIATION_RE = re.compile(
     r"(?<![\w/'])(" + "|".join(re.escape(k) for k in sorted(_ABBREVIATIONS, key=len, reverse=True)) + r")(?![\w/']|-\d)", re.IGNORECASE)
 

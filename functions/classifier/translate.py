@@ -22,6 +22,8 @@ import unicodedata
 from collections.abc import Container
 from pathlib import Path
 
+from functions.classifier.textprep import SHORTHAND_WORDS
+
 #: The model file ``scripts/build_translation_lexicon.py`` writes.
 LEXICON_FILE = "eu_lexicon.json.gz"
 
@@ -30,9 +32,9 @@ _WORD = re.compile(r"[^\W\d_]+")
 # Function words, which name no goods but tell the language (a text of goods names alone is told by its nouns).
 STOPWORDS: dict[str, frozenset[str]] = {
     "en": frozenset("the of and for with in on or not other by from to without".split()),
-    "fr": frozenset("de des du la le les en pour et avec sans ou non au aux un une à".split()),
+    "fr": frozenset("de des du la le les en pour et avec sans ou non au aux un une".split()),
     "de": frozenset("der die das den dem des und mit für aus von oder ohne nicht zum zur ein eine im".split()),
-    "es": frozenset("de del la las los el con para y sin o en un una al por".split()),
+    "es": frozenset("de del la las los el con para sin en un una al por".split()),
     "nl": frozenset("de het van en met voor zonder niet een of in op uit".split()),
 }
 
@@ -56,26 +58,28 @@ class TariffLexicon:
         return cls({lang: dict(entries) for lang, entries in data["lexicons"].items()}, english_vocabulary)
 
     def _known_in_english(self, word: str) -> bool:
-        return word in self.english or word in STOPWORDS["en"]
+        return word in self.english or word in STOPWORDS["en"] or word in SHORTHAND_WORDS
 
     def detect(self, text: str) -> str | None:
         """The language of a description, or None when it reads as English (or as none of the languages).
 
-        Each language counts its function words and the words only its lexicon knows; English counts its function
-        words and the words the English model knows. A foreign language wins with at least one sign and at least as
-        many as English, so "Aspirateur robot" (one French word, one English) is read as French, and an English
-        declaration with a foreign brand is not."""
-        tokens = words(text)
+        Words of one letter do not count. Each language counts its function words and the words only its lexicon knows;
+        English counts its function words, its declaration shorthand ("SUS", "GALV") and the words the English model
+        knows. A foreign language must have more signs than English, or as many when it has at least two: so
+        "Crevettes congelées" is French, while "SUS PIPE" (Spanish "sus" against English shorthand), "TORO mower" or
+        an English declaration with a foreign brand stay English. The price: "Aspirateur robot" (one sign each) is read
+        as English too."""
+        tokens = [w for w in words(text) if len(w) > 1]
         if not tokens:
             return None
-        english = sum(self._known_in_english(w) for w in tokens if len(w) > 1)
+        english = sum(self._known_in_english(w) for w in tokens)
         best, best_score = None, 0
         for lang, lexicon in self.lexicons.items():
             stop = STOPWORDS.get(lang, frozenset())
             score = sum(w in stop or (not self._known_in_english(w) and any(f in lexicon for f in _forms(w))) for w in tokens)
             if score > best_score:
                 best, best_score = lang, score
-        return best if best is not None and best_score >= max(1, english) else None
+        return best if best_score > english or (best_score >= 2 and best_score == english) else None
 
     def _word(self, word: str, lexicon: dict[str, str]) -> str | None:
         """English for one foreign word: itself, an inflected form the lexicon has, or a compound of two known words."""
@@ -100,7 +104,9 @@ class TariffLexicon:
         def replace(match: re.Match[str]) -> str:
             word = match.group(0)
             low = word.lower()
-            english = self._word(low, lexicon)  # in a foreign text "vin" is wine, not a vehicle number
+            if self._known_in_english(low) and low not in STOPWORDS.get(lang, ()):
+                return word  # "auto", "airbags", "robot": the lexicon's guesses for English words are worse than the words
+            english = self._word(low, lexicon)
             return english if english is not None else word
 
         return _WORD.sub(replace, unicodedata.normalize("NFKC", text)), lang

@@ -43,7 +43,8 @@ def test_one_row_per_entry(rows):
 
 def test_names_are_korean_without_han_characters(rows):
     # A synonym may be a Latin abbreviation that Korean trade keeps ("WPC 80" beside "유청단백농축물 80"), but every row
-    # has a Hangul name, and none has Han characters: those would be scored as Chinese (textprep.written_in_hangul).
+    # has a Hangul name, and none has Han characters: the names were written in Hangul only, and Hanja in a name would
+    # make its character pairs match Chinese-style queries that the Korean index is not fitted for.
     bad = []
     for r in rows:
         names = r["term_ko"].split(" | ")

@@ -20,7 +20,8 @@ import build_translation_lexicon  # noqa: E402
 
 ENGLISH = {"frozen", "shrimp", "cotton", "robot", "laptop", "steel", "bolt", "brand", "vin", "t", "shirt"}
 LEXICON = TariffLexicon(
-    {"fr": {"crevettes": "shrimps", "congelées": "frozen", "aspirateurs": "cleaners", "vin": "wine", "rouge": "red", "de": "of"},
+    {"es": {"sus": "thereof", "o": "or", "y": "and"},
+     "fr": {"crevettes": "shrimps", "congelées": "frozen", "aspirateurs": "cleaners", "vin": "wine", "rouge": "red", "de": "of"},
      "de": {"garnelen": "shrimps", "gefroren": "frozen", "brems": "brake", "beläge": "linings", "aus": "of", "stahl": "steel"}},
     ENGLISH,
 )
@@ -31,8 +32,13 @@ LEXICON = TariffLexicon(
     [
         ("Crevettes congelées", "fr"),
         ("Garnelen aus Stahl", "de"),
-        ("Aspirateur robot", "fr"),  # one French word (its plural is in the lexicon), one English one: read as French
+        ("Crevettes congelées", "fr"),
+        ("Aspirateurs", "fr"),  # one sign against none
+        ("Aspirateur robot", None),  # one French sign (its plural is in the lexicon) against one English word: English wins ties of one
         ("Frozen shrimp; BRAND CREVETTES", None),  # an English declaration with a foreign brand stays English
+        ("SUS PIPE", None),  # Spanish "sus", but English declaration shorthand first
+        ("W/O BATTERY", None),  # one-letter words count for no language
+        ("y o à", None),
         ("steel bolt", None),
         ("12345", None),
     ],
@@ -43,15 +49,17 @@ def test_detect_tells_the_language_from_function_words_and_lexicon_words(text, e
 
 def test_to_english_translates_words_inflections_and_compounds_and_keeps_the_rest():
     assert LEXICON.to_english("Crevettes congelées; ACME 12") == ("shrimps frozen; ACME 12", "fr")
-    assert LEXICON.to_english("Vin rouge") == ("wine red", "fr")  # "vin" is English too (a vehicle number), not here
+    assert LEXICON.to_english("Vin rouge de France") == ("Vin red of France", "fr")  # "vin" is an English word too: kept
     assert LEXICON.to_english("Bremsbeläge aus Stahl") == ("brake linings of steel", "de")  # a compound of two words
     assert LEXICON.to_english("Garnelen, gefrorene") == ("shrimps, frozen", "de")  # an inflected form
     assert LEXICON.to_english("frozen shrimp") == ("frozen shrimp", None)
 
 
 def test_a_language_hint_overrides_detection():
-    assert LEXICON.to_english("crevettes", lang="fr") == ("shrimps", "fr")
-    assert LEXICON.to_english("crevettes", lang="xx") == ("shrimps", "fr")  # unknown hint: detected
+    # "frozen shrimp crevettes" reads as English (two English words, one French), unless the caller says it is French
+    assert LEXICON.to_english("frozen shrimp crevettes") == ("frozen shrimp crevettes", None)
+    assert LEXICON.to_english("frozen shrimp crevettes", lang="fr") == ("frozen shrimp shrimps", "fr")
+    assert LEXICON.to_english("Crevettes congelées", lang="xx") == ("shrimps frozen", "fr")  # unknown hint: detected
 
 
 def test_ibm_model_1_learns_word_translations_from_line_pairs():
@@ -68,7 +76,9 @@ def test_ibm_model_1_learns_word_translations_from_line_pairs():
 def test_held_out_codes_are_a_stable_twentieth():
     codes = [f"{i:06d}" for i in range(0, 999999, 97)]
     share = sum(map(build_translation_lexicon.held_out, codes)) / len(codes)
-    assert 0.03 < share < 0.07 and build_translation_lexicon.held_out("030617") == build_translation_lexicon.held_out("030617")
+    assert 0.03 < share < 0.07
+    # fixed by the hash, so the measured split never moves between runs
+    assert [build_translation_lexicon.held_out(code) for code in ("010239", "020110", "030617", "610910")] == [True, True, False, False]
 
 
 @pytest.fixture(scope="module")
@@ -98,5 +108,6 @@ def test_committed_model_reads_obvious_european_descriptions(engine, text, hs6):
 
 def test_english_declarations_are_not_translated(engine):
     for text in ("Frozen shrimp peeled; BRAND X; VIETNAM", "BRACKET ASSY-FR BUMPER LH", "Men's cotton T-shirt, knitted",
-                 "Stainless steel hex bolt M8", "Laptop computer 14 inch"):
+                 "Stainless steel hex bolt M8", "Laptop computer 14 inch", "SUS PIPE", "SUS SHEET", "W/O BATTERY",
+                 "O-RING W/ GSKT", "Y-STRAINER", "TORO mower", "CASA brand sofa", "Los Angeles souvenir mug"):
         assert engine.to_english.detect(text) is None, text

@@ -99,6 +99,14 @@ def test_short_row_weights_come_back_from_row_norms_and_counts(tmp_path, analyze
     np.testing.assert_allclose(LexicalIndex.load(tmp_path / "again.npz").row_weights, index.row_weights, rtol=2e-3)
 
 
+def test_an_index_with_no_vocabulary_saves_and_loads(tmp_path):
+    # Given texts whose words are all too rare for the vocabulary (min_df 2)
+    index = LexicalIndex.build(["aa bb", "cc dd"], [0, 0], n_labels=2, min_df=2)
+    index.save(tmp_path / "empty.npz")
+    # Then it loads and scores zeros
+    assert not LexicalIndex.load(tmp_path / "empty.npz").scores("aa").any()
+
+
 def test_an_index_without_norms_keeps_its_weight_codes(tmp_path):
     # Given an index as older files hold it (weights only, no norms)
     built = LexicalIndex.build(["frozen shrimp", "frozen shrimp peeled", "bicycle"], [0, 0, 1], n_labels=2, min_df=1)

@@ -95,7 +95,7 @@ def test_first_segment(text, expected):
         ("Assyrian rug; lhasa apso figurine", "Assyrian rug; lhasa apso figurine"),  # only whole words
         ("SUS PIPE W/ FLANGE; GALV WIRE W/O COATING", "stainless steel PIPE with FLANGE; galvanized WIRE without COATING"),
         ("SUS304 SHEET; SUSPENSION ARM; W/STRIP", "SUS304 SHEET; SUSPENSION ARM; weatherstrip"),  # grades and longer words stay
-        ("SEWING M/C PARTS", "SEWING machine PARTS"),
+        ("M/C TYRE", "M/C TYRE"),  # machine or motorcycle: left as written
     ],
 )
 def test_expand_abbreviations_writes_out_catalogue_forms(text, expected):
