@@ -85,7 +85,7 @@ class LexicalIndex:
         # What the short-row weights are made of, when known (an index built here): each row's norm and each posting's
         # term count. Saved instead of the weights, which are then computed again at load (see save()).
         self.row_norms = None if row_norms is None else np.asarray(row_norms, dtype=np.float32)
-        self.row_counts = None if row_counts is None else np.asarray(row_counts, dtype=np.int64)
+        self.row_counts = None if row_counts is None else np.asarray(row_counts, dtype=np.uint16)  # counts within a short row: small
 
     # ------------------------------------------------------------------ scoring
     def query_vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
