@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export AWS_DEFAULT_REGION ?= us-east-1
 
 
-.PHONY: train train-staged pack-device export-device train-continue fit-confidence cjk-index korean-index eu-lexicon finish-export evaluate-classifier bench-classifier
+.PHONY: train train-staged pack-device pack-device-served export-device train-continue fit-confidence cjk-index korean-index eu-lexicon finish-export evaluate-classifier bench-classifier
 .PHONY: venv run test test-unit test-integration test-infra test-e2e synth lint-cfn token package-layer corpus clean
 
 venv: $(STAMP)
@@ -83,24 +83,33 @@ train-staged: $(TRAIN_STAMP)
 # 1. here: pack what the run needs (~19 MB: pruned base model as int8 rows, English corpus rows, HS 2022 text);
 # 2. there (PyTorch, no network): `bash scripts/device_train.sh 6` with build/device_pack carried, fp16 shards
 #    of the better of two runs come back (held-out HS6@1 decides); 3. here: join the shards and export on the CPU.
+PACK ?= build/device_pack
 pack-device: $(TRAIN_STAMP)
-	$(TRAIN_VENV)/bin/python scripts/pack_device_training.py
+	$(TRAIN_VENV)/bin/python scripts/pack_device_training.py --out $(PACK)
+
+# Warm start from the served model itself (checkpoints under build/ do not survive a fresh checkout; the committed
+# int8 ONNX and label vectors do): the transformer dequantized, checked against the served session, the served
+# heads. Needs `make corpus`. On the GPU machine: PACK=build/device_pack_served bash scripts/device_train.sh MINUTES
+# --init-from build/device_pack_served/heads_int8.npz --heldout-keys data/splits/run_a_heldout_keys.txt.gz
+pack-device-served: $(TRAIN_STAMP)
+	$(TRAIN_VENV)/bin/python scripts/pack_device_training.py --from-artifacts model_artifacts/classifier --out build/device_pack_served
 
 export-device: $(TRAIN_STAMP)
 	$(TRAIN_VENV)/bin/python scripts/pack_device_training.py --unpack $(SHARDS) --checkpoint build/classifier/checkpoint.pt
 	$(TRAIN_VENV)/bin/python scripts/train_classifier.py --from-checkpoint --checkpoint build/classifier/checkpoint.pt \
-		--base-dir build/device_pack/base --batch 256 --train-max-len 48 --steps 20000 --max-minutes 6 \
+		--base-dir $(PACK)/base --batch 256 --train-max-len 48 --steps 20000 --max-minutes 6 \
 		--heldout-keys data/splits/run_a_heldout_keys.txt.gz
 
 # Continue a served checkpoint on the CPU with the grown index (round 4, docs/model.md): warm start, low learning rate,
 # the parent's held-out entries pinned so its calibration rows stay unseen. CONTINUE_FROM=checkpoint CONTINUE_MINUTES=budget
 # CONTINUE_OUT=folder (checkpoint: build/classifier/<folder name>.pt). Prefixed names: the GPU machine exports $OUT.
-# Needs `make pack-device` first: the pruned base vocabulary the GPU run was trained with.
+# Needs `make pack-device` first (the pruned base vocabulary the GPU run was trained with); from the served model:
+# make pack-device-served, then PACK=build/device_pack_served CONTINUE_FROM=build/device_pack_served/heads_int8.npz.
 CONTINUE_FROM ?= build/classifier/checkpoint.pt
 CONTINUE_MINUTES ?= 55
 CONTINUE_OUT ?= build/export_continue
 train-continue: $(TRAIN_STAMP)
-	$(TRAIN_VENV)/bin/python scripts/train_classifier.py --init-from $(CONTINUE_FROM) --base-dir build/device_pack/base --batch 64 \
+	$(TRAIN_VENV)/bin/python scripts/train_classifier.py --init-from $(CONTINUE_FROM) --base-dir $(PACK)/base --batch 64 \
 		--lr 2e-5 --head-lr 5e-4 --train-max-len 48 --steps 20000 --max-minutes $(CONTINUE_MINUTES) \
 		--heldout-keys data/splits/run_a_heldout_keys.txt.gz --checkpoint build/classifier/$(notdir $(CONTINUE_OUT)).pt --out $(CONTINUE_OUT)
 

