@@ -88,11 +88,13 @@ pack-device: $(TRAIN_STAMP)
 	$(TRAIN_VENV)/bin/python scripts/pack_device_training.py --out $(PACK)
 
 # Warm start from the served model itself (checkpoints under build/ do not survive a fresh checkout; the committed
-# int8 ONNX and label vectors do): the transformer dequantized, checked against the served session, the served
-# heads. Needs `make corpus`. On the GPU machine: PACK=build/device_pack_served bash scripts/device_train.sh MINUTES
-# --init-from build/device_pack_served/heads_int8.npz --heldout-keys data/splits/run_a_heldout_keys.txt.gz
+# int8 ONNX and label vectors do): the transformer is read from model_artifacts/classifier/model.int8.onnx (named with
+# its sha256, not copied: the pack is ~6 MB) and checked against the served session; the heads are the served label
+# vectors. Needs `make corpus`. On the GPU machine (carry build/device_pack_served): PACK=build/device_pack_served
+# bash scripts/device_train.sh MINUTES --init-from build/device_pack_served/heads_int8.npz --heldout-keys data/splits/run_a_heldout_keys.txt.gz
 pack-device-served: $(TRAIN_STAMP)
-	$(TRAIN_VENV)/bin/python scripts/pack_device_training.py --from-artifacts model_artifacts/classifier --out build/device_pack_served
+	$(TRAIN_VENV)/bin/python scripts/pack_device_training.py --from-artifacts model_artifacts/classifier --weights-by-reference \
+		--out build/device_pack_served
 
 export-device: $(TRAIN_STAMP)
 	$(TRAIN_VENV)/bin/python scripts/pack_device_training.py --unpack $(SHARDS) --checkpoint build/classifier/checkpoint.pt

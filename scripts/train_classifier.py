@@ -60,6 +60,7 @@ from training_data import (  # noqa: E402  (torch-free half of the training code
 )
 
 MAX_LEN = 64
+SERVED_WEIGHTS_REFERENCE = "served_weights.json"  # in a pack's base/: the transformer is the repository's served ONNX
 
 
 # -------------------------------------------------------------------------------------------- model
@@ -140,18 +141,26 @@ def load_base(base_dir: str):
 
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
     packed = Path(base_dir) / "weights_int8.npz"
-    if not packed.exists():
+    reference = Path(base_dir) / SERVED_WEIGHTS_REFERENCE
+    if not packed.exists() and not reference.exists():
         return tokenizer, AutoModel.from_pretrained(base_dir)
     model = AutoModel.from_config(AutoConfig.from_pretrained(base_dir))
-    data = np.load(packed)
     state = {}
-    for name in model.state_dict():
-        if f"{name}.q" in data:
-            state[name] = torch.from_numpy(data[f"{name}.q"].astype(np.float32) * data[f"{name}.s"][:, None])
-        elif name in data:
-            state[name] = torch.from_numpy(data[name].astype(np.float32))
+    if reference.exists():  # a pack that names the served int8 ONNX of the repository instead of carrying a copy
+        from pack_device_training import served_backbone_by_reference
+
+        for name, value in served_backbone_by_reference(reference).items():
+            state[name.removeprefix("backbone.")] = torch.from_numpy(value)
+    else:
+        data = np.load(packed)
+        for name in model.state_dict():
+            if f"{name}.q" in data:
+                state[name] = torch.from_numpy(data[f"{name}.q"].astype(np.float32) * data[f"{name}.s"][:, None])
+            elif name in data:
+                state[name] = torch.from_numpy(data[name].astype(np.float32))
     missing, unexpected = model.load_state_dict(state, strict=False)
-    missing = [m for m in missing if not m.endswith("position_ids")]
+    # position ids are a buffer; the pooler is not part of the served graph (mean pooling is) and training never reads it
+    missing = [m for m in missing if not m.endswith("position_ids") and not (reference.exists() and m.startswith("pooler."))]
     if missing or unexpected:
         raise SystemExit(f"[base] {packed}: missing {missing[:5]}, unexpected {unexpected[:5]}")
     return tokenizer, model
@@ -434,7 +443,7 @@ def main(argv=None) -> int:
 
     tok_json = json.loads((Path(base_dir) / "tokenizer.json").read_text(encoding="utf-8"))
     vocab_note = "full vocabulary"
-    packed_base = (Path(base_dir) / "weights_int8.npz").exists()
+    packed_base = (Path(base_dir) / "weights_int8.npz").exists() or (Path(base_dir) / SERVED_WEIGHTS_REFERENCE).exists()
     if args.keep_vocab:
         all_texts = [normalize_query(r["text"]) for r in rows] + label_texts + [h4[c] for c in hs4_codes] + [h2[c] for c in hs2_codes]
         tok_json, n_old, n_new = prune_vocabulary(encoder, tok_json, all_texts, tokenizer, args.keep_vocab)
