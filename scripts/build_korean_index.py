@@ -13,20 +13,29 @@ Both go into a ``LexicalIndex`` with the ``cjk`` analyzer (characters and charac
 spacing does not matter: "냉동참치" and "냉동 참치" share their pairs). Bare trade names and tariff lines without a path
 are the short rows that a short name can match exactly.
 
+The same names, beside their English entries, teach a Korean -> English word lexicon (``ko_lexicon.json.gz``, IBM
+Model 1 as in ``build_translation_lexicon.py``; each Korean word keeps its most likely English word when seen at least
+twice with t >= 0.1): the engine puts Korean goods into English (``translate.KoreanLexicon``) and scores the
+translation on the English path, plus the weighted character index.
+
 Measured like the Chinese index (``build_cjk_index.py``): 5 % of the trade-name entries (by a hash of the entry, so
-the synonyms of one entry stay together) are held out of the index; half of them fit the weight and temperature by
-NLL, the other half reports HS6@1 / HS4@1 / HS6@5 / ECE, with and without the trade names (the tariff wording
-alone). ``--write`` builds the index from everything, saves ``lexical_ko.npz``, stores ``korean_weight`` and
-``korean_temperature`` in config.json and redoes the model card's line. The last stdout line is one JSON object.
+the synonyms of one entry stay together) are held out of the index and of the lexicon; half of them fit the weight and
+temperature by NLL, the other half reports HS6@1 / HS4@1 / HS6@5 / ECE, with and without the trade names (the tariff
+wording alone) and without the translation. ``--write`` builds the index and the lexicon from everything, saves
+``lexical_ko.npz`` and ``ko_lexicon.json.gz``, stores ``korean_weight`` and ``korean_temperature`` in config.json and
+redoes the model card's line. The last stdout line is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import json
+import re
 import shutil
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,9 +44,11 @@ for extra in (REPO, REPO / "layers" / "shared" / "python"):
         sys.path.insert(0, str(extra))
 
 from build_cjk_index import fit_weight, held_out_report, score_parts, split_names, write_heldout_queries  # noqa: E402
+from build_translation_lexicon import MIN_COUNT, MIN_PROB, ibm_model_1  # noqa: E402
 from functions.classifier.engine import ClassifierEngine, model_dir  # noqa: E402
 from functions.classifier.lexical import LexicalIndex  # noqa: E402
 from functions.classifier.textprep import normalize_query, written_in_hangul  # noqa: E402
+from functions.classifier.translate import KOREAN_LEXICON_FILE, KoreanLexicon, hangul_words  # noqa: E402
 from model_card import rewrite_card  # noqa: E402
 
 INDEX_FILE = "lexical_ko.npz"
@@ -69,6 +80,33 @@ def tariff_rows(corpus: Path) -> list[dict]:
     return rows
 
 
+_ENGLISH_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+def english_words(text: str) -> list[str]:
+    """Lower-cased English words, hyphenated ones whole: "t-shirt", "bone-in", "day-old" are one word each, so that the
+    Korean word for them does not learn half of it ("티셔츠" -> "shirt")."""
+    return _ENGLISH_WORD.findall(text.lower())
+
+
+def learn_lexicon(names: list[dict]) -> dict[str, str]:
+    """Korean word -> English word(s), from each Korean name and the English term of its index entry."""
+    pairs = [(hangul_words(r["name"]), english_words(r["key"].split("|", 1)[1])) for r in names]
+    pairs = [(ko, en) for ko, en in pairs if ko and en]
+    seen: dict[str, int] = defaultdict(int)
+    for ko, _ in pairs:
+        for word in set(ko):
+            seen[word] += 1
+    return {ko: en for ko, (en, p) in sorted(ibm_model_1(pairs).items()) if seen[ko] >= MIN_COUNT and p >= MIN_PROB}
+
+
+def save_lexicon(lexicon: dict[str, str], path: Path) -> None:
+    """Deterministic bytes (sorted keys, gzip without a timestamp)."""
+    data = json.dumps(lexicon, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as handle:
+        handle.write(data)
+
+
 def build_index(rows: list[dict], label_index: dict[str, int]) -> LexicalIndex:
     rows = [r for r in rows if r["hs6"] in label_index]
     return LexicalIndex.build([r["text"] for r in rows], [label_index[r["hs6"]] for r in rows], len(label_index), analyzer="cjk",
@@ -95,8 +133,16 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"no Korean HSK rows in {args.corpus}: run make corpus first")
     indexed, parts = split_names(names)
     index = build_index(indexed + tariff, engine.label_index)
+    # Without the translation first (the character index alone on top of the English path reading Korean), then with a
+    # lexicon learned from the indexed names only, as the engine will use it.
+    engine.from_korean = None
+    plain_weight, plain_temperature = fit_weight(*score_parts(engine, index, parts["fit"], str))
+    without_translation = held_out_report(engine, *score_parts(engine, index, parts["report"], str), plain_weight, plain_temperature)
+    measured_lexicon = learn_lexicon(indexed)
+    engine.from_korean = KoreanLexicon(measured_lexicon)
     weight, temperature = fit_weight(*score_parts(engine, index, parts["fit"], str))
     report = held_out_report(engine, *score_parts(engine, index, parts["report"], str), weight, temperature)
+    report["without_translation"] = {k: without_translation[k] for k in ("hs6@1", "hs4@1", "hs6@5", "ece")}
     # What the trade names add: the same queries against the tariff wording alone, at its own fitted weight.
     wording_only = build_index(tariff, engine.label_index)
     wording_weight, wording_temperature = fit_weight(*score_parts(engine, wording_only, parts["fit"], str))
@@ -114,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         copy = Path(args.heldout_model)
         shutil.copytree(folder, copy, dirs_exist_ok=True)
         index.save(copy / INDEX_FILE)
+        save_lexicon(measured_lexicon, copy / KOREAN_LEXICON_FILE)
         configure(copy, {"model_version": json.loads((folder / "config.json").read_text(encoding="utf-8"))["model_version"] + "-heldout-names"})
         write_heldout_queries(copy, "korean", parts["report"])
         print(f"[heldout-model] {copy} (+ korean_heldout.jsonl and korean_heldout_declarations.jsonl, {len(parts['report'])} names)", file=sys.stderr)
@@ -121,19 +168,25 @@ def main(argv: list[str] | None = None) -> int:
     n_entries = len({r["key"] for r in names})
     if args.write:
         build_index(names + tariff, engine.label_index).save(folder / INDEX_FILE)
+        lexicon = learn_lexicon(names)
+        save_lexicon(lexicon, folder / KOREAN_LEXICON_FILE)
         served_version = json.loads((folder / "config.json").read_text(encoding="utf-8"))["model_version"]
         if not served_version.endswith(VERSION_SUFFIX):  # Korean text gets other answers, so the version says so
             served_version += VERSION_SUFFIX
         configure(folder, {"model_version": served_version, "korean_index": f"{len(names)} Korean trade names of {n_entries} entries (data/commercial_names_ko) and {len(tariff)}"
                                            " Korean HSK tariff lines (characters and character pairs)",
+                           "korean_lexicon": f"{len(lexicon)} Korean words -> English ({KOREAN_LEXICON_FILE}, IBM Model 1 on the Korean names and their English entries)",
                            "metrics_korean_heldout": report})
         rewrite_card(folder, {"- Korean:": (
             f"- Korean: text written mostly in Hangul is scored with `{INDEX_FILE}`, a character and character-pair TF-IDF index of"
             f" {len(names)} Korean trade names ({n_entries} index entries) and the Korean wording of {len(tariff)} HSK tariff lines,"
-            f" weight {weight}, temperature {temperature:.4f} (fitted on held-out names). Held-out names ({report['n']}, not in the index"
-            f" when measured): HS6@1 {report['hs6@1']} %, HS4@1 {report['hs4@1']} %, HS6@5 {report['hs6@5']} %, ECE {report['ece']}"
-            f" (tariff wording alone: HS6@1 {report['hs6@1_tariff_wording_only']} %; the English path alone:"
-            f" {report['hs6@1_without_index']} %). No evidence texts are returned for such text. English text is scored as before;"
+            f" weight {weight}, temperature {temperature:.4f} (fitted on held-out names), added to the English path's scores of the"
+            f" text put into English word by word with `{KOREAN_LEXICON_FILE}` ({len(lexicon)} Korean words, IBM Model 1 on the Korean"
+            f" names and their English entries). Held-out names ({report['n']}, in neither the index nor the lexicon when measured):"
+            f" HS6@1 {report['hs6@1']} %, HS4@1 {report['hs4@1']} %, HS6@5 {report['hs6@5']} %, ECE {report['ece']}"
+            f" (without the translation: HS6@1 {report['without_translation']['hs6@1']} %; tariff wording alone:"
+            f" {report['hs6@1_tariff_wording_only']} %; the English path on the translation alone: {report['hs6@1_without_index']} %)."
+            f" Evidence texts are those of the translation. English text is scored as before;"
             f" the served version is `{served_version}`.")})
         print(f"[write] {folder / INDEX_FILE} ({(folder / INDEX_FILE).stat().st_size / 1e6:.2f} MB), weight {weight}, temperature {temperature:.4f}",
               file=sys.stderr)

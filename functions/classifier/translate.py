@@ -120,3 +120,70 @@ def _forms(word: str) -> list[str]:
     forms = [word] + [word + ending for ending in ("s", "e", "es", "n", "en", "x")]
     forms += [word[: -len(ending)] for ending in ("s", "e", "es", "n", "en", "er", "x") if word.endswith(ending) and len(word) - len(ending) >= 3]
     return forms
+
+
+#: The model file ``scripts/build_korean_index.py`` writes: Korean word -> English words.
+KOREAN_LEXICON_FILE = "ko_lexicon.json.gz"
+_HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+_SPACES = re.compile(r"\s+")
+_CLOSING_SPACE = re.compile(r"\s+([;,.:)\]])")
+_OPENING_SPACE = re.compile(r"([(\[])\s+")
+
+
+def hangul_words(text: str) -> list[str]:
+    """The runs of Hangul syllables of a text, as the Korean lexicon is keyed ("냉동참치(원산지: 베트남)" ->
+    ["냉동참치", "원산지", "베트남"])."""
+    return _HANGUL_RUN.findall(unicodedata.normalize("NFKC", text))
+
+
+class KoreanLexicon:
+    """Korean goods names put into English word by word, with a lexicon learned from the Korean names of the commercial
+    names index and their English entries (IBM Model 1, ``scripts/build_korean_index.py``): "냉동 황다랑어" ->
+    "frozen yellowfin tuna". The English encoder and word index then read the goods, which the Korean character index
+    alone matches only by shared syllables. Korean writes compounds with or without spaces ("냉동참치", "냉동 참치"), so
+    a word the lexicon lacks is cut into the longest words it has. Words it cannot place are dropped (the character
+    index still reads them); Latin words, numbers and punctuation stay as written."""
+
+    def __init__(self, lexicon: dict[str, str]) -> None:
+        self.lexicon = lexicon
+        self.longest = max((len(w) for w in lexicon), default=0)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "KoreanLexicon":
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            return cls(json.load(handle))
+
+    def word(self, word: str) -> str:
+        """English for one run of Hangul: the word itself, or the longest known words it is made of, left to right."""
+        if word in self.lexicon:
+            return self.lexicon[word]
+        found, start = [], 0
+        while start < len(word):
+            for end in range(min(len(word), start + self.longest), start, -1):
+                piece = word[start:end]
+                # one-syllable pieces only as a whole remainder: "류" (kind) or "용" (for) alone would match anywhere
+                if piece in self.lexicon and (end - start >= 2 or end == len(word) and start > 0):
+                    found.append(self.lexicon[piece])
+                    start = end
+                    break
+            else:
+                start += 1
+        return " ".join(found)
+
+    def to_english(self, text: str) -> str:
+        """``text`` with its Korean words in English; "" when no Korean word is known (the caller keeps the text)."""
+        known = False
+
+        def replace(match: re.Match[str]) -> str:
+            nonlocal known
+            english = self.word(match.group(0))
+            known = known or bool(english)
+            return f" {english} " if english else " "
+
+        out = _HANGUL_RUN.sub(replace, unicodedata.normalize("NFKC", text))
+        if not known:
+            return ""
+        # "뼈 없는" -> "boneless boneless": a word the lexicon gives twice in a row is said once
+        tokens = _SPACES.split(out.strip())
+        text = " ".join(t for i, t in enumerate(tokens) if i == 0 or t.lower() != tokens[i - 1].lower())
+        return _OPENING_SPACE.sub(r"\1", _CLOSING_SPACE.sub(r"\1", text))  # "( bone-in )" -> "(bone-in)"

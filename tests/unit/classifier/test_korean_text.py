@@ -1,5 +1,6 @@
 """Korean text: how the engine tells it from Chinese (textprep.written_in_hangul), the Korean names and tariff rows of
-scripts/build_korean_index.py, and the committed model on a few obvious Korean descriptions."""
+scripts/build_korean_index.py, the Korean -> English word lexicon (translate.KoreanLexicon), and the committed model on
+a few obvious Korean descriptions."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from functions.classifier.engine import DEFAULT_MODEL_DIR, ClassifierEngine
 from functions.classifier.lexical import LexicalIndex, _pack, _unpack
 from functions.classifier.textprep import written_in_cjk, written_in_hangul
+from functions.classifier.translate import KOREAN_LEXICON_FILE, KoreanLexicon, hangul_words
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
 
@@ -130,7 +132,47 @@ def engine() -> ClassifierEngine:
 def test_committed_model_reads_obvious_korean_descriptions(engine, text, accepted):
     result = engine.classify([text], top_k=5)["results"][0]
     assert accepted in [c["hs6"] for c in result["candidates"]][:3], [c["hs6"] for c in result["candidates"]]
-    assert result["evidence"] == []  # the English exemplars say nothing about Korean text
+    # the evidence is what the English translation is closest to, so it is English training text
+    assert all(not hangul_words(item["text"]) for item in result["evidence"])
+
+
+def test_korean_is_scored_through_its_english_translation(engine):
+    # Given the committed lexicon, a Korean description is put into English before the English path reads it
+    assert (engine.folder / KOREAN_LEXICON_FILE).exists()
+    assert engine.from_korean.to_english("냉동 새우") == "frozen shrimp"
+    # Then the English evidence of the translation comes back, where the Korean text alone had none
+    assert engine.classify(["냉동 새우"])["results"][0]["evidence"]
+
+
+LEXICON = KoreanLexicon({"냉동": "frozen", "참치": "tuna", "뼈": "boneless", "없는": "boneless", "자동차": "car", "용": "for"})
+
+
+@pytest.mark.parametrize(("text", "english"), [
+    ("냉동 참치", "frozen tuna"),
+    ("냉동참치", "frozen tuna"),  # a compound written without a space is cut into the words the lexicon has
+    ("뼈 없는 냉동 참치", "boneless frozen tuna"),  # the same English word twice in a row is said once
+    ("자동차용 LED 12V", "car for LED 12V"),  # Latin words and numbers stay; a one-syllable ending only as the remainder
+    ("냉동 참치; 베트남", "frozen tuna;"),  # an unknown word is dropped (the character index still reads it)
+    ("베트남", ""),  # nothing known: "" so that the caller keeps the text
+])
+def test_korean_lexicon_puts_words_into_english(text, english):
+    assert LEXICON.to_english(text) == english
+
+
+def test_a_single_syllable_never_matches_inside_a_word():
+    # "용" (for) is known, but only a whole remainder after a longer piece may use it, never the start of an unknown word
+    assert LEXICON.word("용접") == ""
+
+
+def test_lexicon_is_learned_from_names_and_their_english_entries():
+    # Given Korean names beside the English term of their entry (key = "hs6|term")
+    names = [{"name": name, "key": f"030000|{term}"} for name, term in [
+        ("냉동 참치", "frozen tuna"), ("냉동 새우", "frozen shrimp"), ("냉장 참치", "chilled tuna"),
+        ("냉장 새우", "chilled shrimp"), ("냉동 연어", "frozen salmon"), ("냉장 연어", "chilled salmon")]]
+    # When IBM Model 1 aligns them
+    lexicon = build_korean_index.learn_lexicon(names)
+    # Then each Korean word keeps its English word
+    assert lexicon == {"냉동": "frozen", "냉장": "chilled", "참치": "tuna", "새우": "shrimp", "연어": "salmon"}
 
 
 def test_korean_text_gets_the_korean_temperature_and_chinese_the_chinese_one(engine):
