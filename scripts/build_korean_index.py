@@ -44,7 +44,7 @@ for extra in (REPO, REPO / "layers" / "shared" / "python"):
         sys.path.insert(0, str(extra))
 
 from build_cjk_index import fit_weight, held_out_report, score_parts, split_names, write_heldout_queries  # noqa: E402
-from build_translation_lexicon import MIN_COUNT, MIN_PROB, ibm_model_1  # noqa: E402
+from build_translation_lexicon import MIN_COUNT, MIN_PROB, ibm_model_1_table  # noqa: E402
 from functions.classifier.engine import ClassifierEngine, model_dir  # noqa: E402
 from functions.classifier.lexical import LexicalIndex  # noqa: E402
 from functions.classifier.textprep import normalize_query, written_in_hangul  # noqa: E402
@@ -89,15 +89,54 @@ def english_words(text: str) -> list[str]:
     return _ENGLISH_WORD.findall(text.lower())
 
 
+SECOND_WORD_SHARE = 0.5  # a second English word is kept when t(e2 | f) >= this share of the best one ("녹차": green tea)
+
+
 def learn_lexicon(names: list[dict]) -> dict[str, str]:
-    """Korean word -> English word(s), from each Korean name and the English term of its index entry."""
+    """Korean word -> English word(s), from each Korean name and the English term of its index entry. Korean compounds
+    often stand for two English words ("녹차" green tea, "밥솥" rice cooker): the second most likely word is kept too when
+    it is nearly as likely as the first, in the order the English names write the two."""
     pairs = [(hangul_words(r["name"]), english_words(r["key"].split("|", 1)[1])) for r in names]
     pairs = [(ko, en) for ko, en in pairs if ko and en]
     seen: dict[str, int] = defaultdict(int)
     for ko, _ in pairs:
         for word in set(ko):
             seen[word] += 1
-    return {ko: en for ko, (en, p) in sorted(ibm_model_1(pairs).items()) if seen[ko] >= MIN_COUNT and p >= MIN_PROB}
+    ranked: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for (en, ko), p in ibm_model_1_table(pairs).items():
+        if ko != "<null>":
+            ranked[ko].append((p, en))
+    lexicon, second = {}, {}
+    for ko in sorted(ranked):
+        (p1, e1), *rest = sorted(ranked[ko], key=lambda pe: (-pe[0], pe[1]))
+        if seen[ko] < MIN_COUNT or p1 < MIN_PROB:
+            continue
+        lexicon[ko] = e1
+        if rest and rest[0][0] >= max(MIN_PROB, SECOND_WORD_SHARE * p1):
+            e2 = rest[0][1]
+            if len(e2) > 1 and not (e2.startswith(e1) or e1.startswith(e2)):  # not "pad pads", not a stray letter
+                second[ko] = e2
+    # Order the two as the English names do: the one that comes first more often where both occur beside the word.
+    first_count: dict[str, int] = defaultdict(int)
+    for ko_words, en_words in pairs:
+        for ko in set(ko_words) & second.keys():
+            e1, e2 = lexicon[ko], second[ko]
+            if e1 in en_words and e2 in en_words:
+                first_count[ko] += 1 if en_words.index(e2) < en_words.index(e1) else -1
+    for ko, e2 in second.items():
+        lexicon[ko] = f"{e2} {lexicon[ko]}" if first_count[ko] > 0 else f"{lexicon[ko]} {e2}"
+    return lexicon
+
+
+def hsk_line_pairs(path: Path) -> list[dict]:
+    """The HSK tariff lines' own Korean and English names ("농가 사육용" / "For farm breeding"), shaped as names of the
+    lexicon: the law's words, a second parallel source beside the trade names (never held out, as in the index)."""
+    if not path.exists():
+        print(f"[lexicon] {path} not found: the lexicon learns from the trade names alone", file=sys.stderr)
+        return []
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return [{"name": normalize_query(rec["한글품목명"]), "key": f"{rec['HS부호'][:6]}|{rec['영문품목명']}"}
+                for rec in csv.DictReader(handle) if rec.get("한글품목명") and rec.get("영문품목명")]
 
 
 def save_lexicon(lexicon: dict[str, str], path: Path) -> None:
@@ -118,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model-dir", default=None, help="model folder (default: the served one)")
     ap.add_argument("--names", default=str(REPO / "data" / "commercial_names_ko" / "ko_names.csv"))
     ap.add_argument("--corpus", default=str(REPO / "build" / "corpus" / "corpus.jsonl"), help="make corpus writes it")
+    ap.add_argument("--hsk", default=str(REPO.parent / "shared" / "data" / "nomenclature" / "kr-hsk" / "hscode.csv"),
+                    help="HSK tariff lines with Korean and English names (a second source of the Korean -> English lexicon)")
     ap.add_argument("--heldout-model", default="",
                     help="also write a copy of the model with the index as measured to this folder, with the reporting names as"
                          " korean_heldout.jsonl and korean_heldout_declarations.jsonl (for evaluate.py and simulate_dialogue.py)")
@@ -138,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     engine.from_korean = None
     plain_weight, plain_temperature = fit_weight(*score_parts(engine, index, parts["fit"], str))
     without_translation = held_out_report(engine, *score_parts(engine, index, parts["report"], str), plain_weight, plain_temperature)
-    measured_lexicon = learn_lexicon(indexed)
+    hsk_lines = hsk_line_pairs(Path(args.hsk))
+    measured_lexicon = learn_lexicon(indexed + hsk_lines)
     engine.from_korean = KoreanLexicon(measured_lexicon)
     weight, temperature = fit_weight(*score_parts(engine, index, parts["fit"], str))
     report = held_out_report(engine, *score_parts(engine, index, parts["report"], str), weight, temperature)
@@ -168,21 +210,22 @@ def main(argv: list[str] | None = None) -> int:
     n_entries = len({r["key"] for r in names})
     if args.write:
         build_index(names + tariff, engine.label_index).save(folder / INDEX_FILE)
-        lexicon = learn_lexicon(names)
+        lexicon = learn_lexicon(names + hsk_lines)
         save_lexicon(lexicon, folder / KOREAN_LEXICON_FILE)
         served_version = json.loads((folder / "config.json").read_text(encoding="utf-8"))["model_version"]
         if not served_version.endswith(VERSION_SUFFIX):  # Korean text gets other answers, so the version says so
             served_version += VERSION_SUFFIX
         configure(folder, {"model_version": served_version, "korean_index": f"{len(names)} Korean trade names of {n_entries} entries (data/commercial_names_ko) and {len(tariff)}"
                                            " Korean HSK tariff lines (characters and character pairs)",
-                           "korean_lexicon": f"{len(lexicon)} Korean words -> English ({KOREAN_LEXICON_FILE}, IBM Model 1 on the Korean names and their English entries)",
+                           "korean_lexicon": f"{len(lexicon)} Korean words -> English ({KOREAN_LEXICON_FILE}, IBM Model 1 on the Korean names and their"
+                                             f" English entries and {len(hsk_lines)} HSK lines' Korean and English names)",
                            "metrics_korean_heldout": report})
         rewrite_card(folder, {"- Korean:": (
             f"- Korean: text written mostly in Hangul is scored with `{INDEX_FILE}`, a character and character-pair TF-IDF index of"
             f" {len(names)} Korean trade names ({n_entries} index entries) and the Korean wording of {len(tariff)} HSK tariff lines,"
             f" weight {weight}, temperature {temperature:.4f} (fitted on held-out names), added to the English path's scores of the"
             f" text put into English word by word with `{KOREAN_LEXICON_FILE}` ({len(lexicon)} Korean words, IBM Model 1 on the Korean"
-            f" names and their English entries). Held-out names ({report['n']}, in neither the index nor the lexicon when measured):"
+            f" names and their English entries and the HSK lines' Korean and English names). Held-out names ({report['n']}, in neither the index nor the lexicon when measured):"
             f" HS6@1 {report['hs6@1']} %, HS4@1 {report['hs4@1']} %, HS6@5 {report['hs6@5']} %, ECE {report['ece']}"
             f" (without the translation: HS6@1 {report['without_translation']['hs6@1']} %; tariff wording alone:"
             f" {report['hs6@1_tariff_wording_only']} %; the English path on the translation alone: {report['hs6@1_without_index']} %)."

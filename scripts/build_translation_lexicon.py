@@ -82,6 +82,15 @@ def parallel_pairs(files: SourceFiles, lang: str) -> list[tuple[str, str, str]]:
 
 def ibm_model_1(pairs: list[tuple[list[str], list[str]]], iterations: int = ITERATIONS) -> dict[str, tuple[str, float]]:
     """The most likely English word of each foreign word, t(e | f), by EM over (foreign words, English words) pairs."""
+    best: dict[str, tuple[str, float]] = {}
+    for (e, f), p in ibm_model_1_table(pairs, iterations).items():
+        if f != "<null>" and p > best.get(f, ("", 0.0))[1]:
+            best[f] = (e, p)
+    return best
+
+
+def ibm_model_1_table(pairs: list[tuple[list[str], list[str]]], iterations: int = ITERATIONS) -> dict[tuple[str, str], float]:
+    """t(e | f) for every (English word, foreign word) seen together, by EM (foreign "<null>" included)."""
     t: dict[tuple[str, str], float] = defaultdict(lambda: 1.0)
     for _ in range(iterations):
         count: dict[tuple[str, str], float] = defaultdict(float)
@@ -95,11 +104,7 @@ def ibm_model_1(pairs: list[tuple[list[str], list[str]]], iterations: int = ITER
                     count[(e, f)] += c
                     total[f] += c
         t = defaultdict(float, {key: value / total[key[1]] for key, value in count.items()})
-    best: dict[str, tuple[str, float]] = {}
-    for (e, f), p in t.items():
-        if f != "<null>" and p > best.get(f, ("", 0.0))[1]:
-            best[f] = (e, p)
-    return best
+    return dict(t)
 
 
 def learn(lang: str, texts: list[tuple[str, str]]) -> dict[str, str]:

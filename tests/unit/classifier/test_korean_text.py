@@ -178,3 +178,14 @@ def test_lexicon_is_learned_from_names_and_their_english_entries():
 def test_korean_text_gets_the_korean_temperature_and_chinese_the_chinese_one(engine):
     assert engine.scores("냉동 새우").temperature == pytest.approx(engine.config["korean_temperature"])
     assert engine.scores("冷凍蝦").temperature == pytest.approx(engine.config["cjk_temperature"])
+
+
+def test_a_compound_keeps_two_english_words_in_their_english_order():
+    # Given a Korean word that always stands for two English words, and one written in singular and plural
+    names = [{"name": name, "key": f"090000|{term}"} for name, term in [
+        ("녹차", "green tea"), ("녹차", "green tea"), ("녹차 가루", "green tea powder"), ("커피 가루", "coffee powder"),
+        ("커피", "coffee"), ("가루", "powder"), ("패드", "pad"), ("패드", "pads")]]
+    lexicon = build_korean_index.learn_lexicon(names)
+    # Then the compound keeps both, as English writes them, and an inflection is not a second word
+    assert lexicon["녹차"] == "green tea"
+    assert lexicon["패드"] == "pad"
