@@ -15,6 +15,11 @@ the bare names, without the English condition the index rows carry in brackets; 
 in Simplified characters (OpenCC t2s), read with and without the conversion back. ``--write`` then builds the index
 from all names, saves ``lexical_cjk.npz`` and ``zh_s2t.json`` into the model folder, stores ``cjk_weight`` and
 ``cjk_temperature`` in config.json and redoes the model card's file table. The last stdout line is one JSON object.
+
+The same names, beside their English entries, teach a Chinese -> English lexicon (``zh_lexicon.json.gz``: overlapping
+character pairs -> English words, IBM Model 1 as in ``build_translation_lexicon.py``, held-out names kept out when
+measuring): the engine puts Chinese goods into English (``translate.ChineseLexicon``), scores the translation on the
+English path and adds the weighted character index. The report says what the translation adds.
 """
 
 from __future__ import annotations
@@ -42,8 +47,10 @@ from functions.classifier.confidence import fit_temperature, softmax_rows  # noq
 from functions.classifier.engine import ClassifierEngine, model_dir  # noqa: E402
 from functions.classifier.lexical import LexicalIndex  # noqa: E402
 from functions.classifier.textprep import normalize_query, written_in_cjk  # noqa: E402
+from functions.classifier.translate import CHINESE_LEXICON_FILE, ChineseLexicon, han_tokens  # noqa: E402
 from model_card import rewrite_card  # noqa: E402
 from training_data import chinese_index_entries  # noqa: E402
+from build_translation_lexicon import learn_word_lexicon, save_lexicon  # noqa: E402
 
 INDEX_FILE = "lexical_cjk.npz"
 WEIGHTS = (0.5, 1.0, 2.0, 4.0, 8.0)
@@ -62,6 +69,25 @@ def chinese_names(folder: Path) -> list[dict]:
             if condition:
                 rows.append({"name": name, "text": f"{name} ({condition})", "hs6": hs6})
     return rows
+
+
+def chinese_english_names(folder: Path) -> list[tuple[str, str]]:
+    """(normalised Traditional Chinese name, English term) of each index entry with a Chinese name."""
+    import csv
+
+    pairs = []
+    for path in sorted(folder.glob("*.csv")):
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            for rec in csv.DictReader(handle):
+                name = normalize_query(rec.get("term_zh_tw") or "")
+                if name and rec.get("term_en") and written_in_cjk(name):
+                    pairs.append((name, rec["term_en"]))
+    return pairs
+
+
+def learn_lexicon(pairs: list[tuple[str, str]], to_traditional: TraditionalChinese) -> dict[str, str]:
+    """Character pair -> English word(s), from the names (as the engine rewrites queries) beside their English terms."""
+    return learn_word_lexicon([(han_tokens(to_traditional.convert(name)), term) for name, term in pairs])
 
 
 def held_out_part(name: str) -> str | None:
@@ -163,10 +189,20 @@ def main(argv: list[str] | None = None) -> int:
     n_names = sum(r["text"] == r["name"] for r in rows)
     indexed, parts = split_names(rows)
     index = build_index(indexed, engine.label_index, to_traditional)
+    # Without the translation first, then with a lexicon learned from the names outside the held-out ones.
+    engine.from_chinese = None
+    plain = score_parts(engine, index, parts["fit"], to_traditional.convert)
+    plain_weight, plain_temperature = fit_weight(*plain)
+    without_translation = held_out_report(engine, *score_parts(engine, index, parts["report"], to_traditional.convert),
+                                          plain_weight, plain_temperature)
+    name_pairs = chinese_english_names(Path(args.names))
+    measured_lexicon = learn_lexicon([(n, t) for n, t in name_pairs if held_out_part(n) is None], to_traditional)
+    engine.from_chinese = ChineseLexicon(measured_lexicon)
     fit = score_parts(engine, index, parts["fit"], to_traditional.convert)
     weight, temperature = fit_weight(*fit)
     rep_base, rep_cjk, rep_gold = score_parts(engine, index, parts["report"], to_traditional.convert)
     report = held_out_report(engine, rep_base, rep_cjk, rep_gold, weight, temperature)
+    report["without_translation"] = {k: without_translation[k] for k in ("hs6@1", "hs4@1", "hs6@5", "ece")}
     # The same held-out names written in Simplified characters (OpenCC t2s), read without and with the conversion back.
     to_simplified = opencc.OpenCC("t2s")
     simplified = [to_simplified.convert(r["name"]) for r in parts["report"]]
@@ -182,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(folder, copy, dirs_exist_ok=True)
         index.save(copy / INDEX_FILE)
         to_traditional.save(copy / CHINESE_TABLE)
+        save_lexicon(measured_lexicon, copy / CHINESE_LEXICON_FILE)
         config = json.loads((copy / "config.json").read_text(encoding="utf-8"))
         config.update({"model_version": config["model_version"] + "-heldout-names", "cjk_weight": weight, "cjk_temperature": temperature})
         (copy / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
@@ -193,21 +230,27 @@ def main(argv: list[str] | None = None) -> int:
         served = build_index(rows, engine.label_index, to_traditional)
         served.save(folder / INDEX_FILE)
         to_traditional.save(folder / CHINESE_TABLE)
+        lexicon = learn_lexicon(name_pairs, to_traditional)
+        save_lexicon(lexicon, folder / CHINESE_LEXICON_FILE)
         config_path = folder / "config.json"
         config = json.loads(config_path.read_text(encoding="utf-8"))
         config.update({"cjk_weight": weight, "cjk_temperature": temperature,
                        "cjk_index": f"{n_names} Traditional Chinese names of data/commercial_names, alone and with their condition ({len(rows)} rows;"
                                     " characters and character pairs)",
+                       "chinese_lexicon": f"{len(lexicon)} Traditional Chinese character pairs -> English ({CHINESE_LEXICON_FILE}, IBM Model 1"
+                                          " on the Chinese names of the commercial names index and their English entries)",
                        "metrics_cjk_heldout": report})
         config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")
         rewrite_card(folder, {"- Chinese:": (
-            f"- Chinese: text written mostly in Han characters is scored with `{INDEX_FILE}`, a character and character-pair"
-            f" TF-IDF index of the {n_names} Traditional Chinese names of the commercial names index ({len(rows)} rows), weight {weight},"
-            f" temperature {temperature:.4f} (fitted on held-out names). Held-out names ({report['n']}, not in the index when measured):"
-            f" HS6@1 {report['hs6@1']} %, HS4@1 {report['hs4@1']} %, HS6@5 {report['hs6@5']} %, ECE {report['ece']}"
-            f" (the English path alone: HS6@1 {report['hs6@1_without_index']} %). The same names in Simplified characters:"
+            f"- Chinese: text written mostly in Han characters is put into English pair of characters by pair with `{CHINESE_LEXICON_FILE}`"
+            f" ({len(lexicon)} pairs, IBM Model 1 on the Chinese names and their English entries) and scored on the English path, plus"
+            f" `{INDEX_FILE}`, a character and character-pair TF-IDF index of the {n_names} Traditional Chinese names of the commercial"
+            f" names index ({len(rows)} rows), weight {weight}, temperature {temperature:.4f} (fitted on held-out names). Held-out names"
+            f" ({report['n']}, in neither the index nor the lexicon when measured): HS6@1 {report['hs6@1']} %, HS4@1 {report['hs4@1']} %,"
+            f" HS6@5 {report['hs6@5']} %, ECE {report['ece']} (without the translation: HS6@1 {report['without_translation']['hs6@1']} %;"
+            f" the English path on the translation alone: {report['hs6@1_without_index']} %). The same names in Simplified characters:"
             f" HS6@1 {report['simplified_hs6@1']} % through `{CHINESE_TABLE}` (OpenCC's Simplified-to-Traditional character and Taiwan"
-            f" phrase tables, Apache-2.0), {report['simplified_hs6@1_unconverted']} % without it. No evidence texts are returned for such text.")})
+            f" phrase tables, Apache-2.0), {report['simplified_hs6@1_unconverted']} % without it. Evidence texts are those of the translation.")})
         print(f"[write] {folder / INDEX_FILE} ({(folder / INDEX_FILE).stat().st_size / 1e6:.2f} MB), weight {weight}, temperature {temperature:.4f}",
               file=sys.stderr)
     print(json.dumps({"weight": weight, "temperature": round(temperature, 5), "names": n_names, "rows": len(rows), "indexed_when_measured": len(indexed),

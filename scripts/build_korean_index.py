@@ -30,12 +30,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gzip
 import json
-import re
 import shutil
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,7 +41,7 @@ for extra in (REPO, REPO / "layers" / "shared" / "python"):
         sys.path.insert(0, str(extra))
 
 from build_cjk_index import fit_weight, held_out_report, score_parts, split_names, write_heldout_queries  # noqa: E402
-from build_translation_lexicon import MIN_COUNT, MIN_PROB, ibm_model_1_table  # noqa: E402
+from build_translation_lexicon import learn_word_lexicon, save_lexicon  # noqa: E402
 from functions.classifier.engine import ClassifierEngine, model_dir  # noqa: E402
 from functions.classifier.lexical import LexicalIndex  # noqa: E402
 from functions.classifier.textprep import normalize_query, written_in_hangul  # noqa: E402
@@ -80,52 +77,10 @@ def tariff_rows(corpus: Path) -> list[dict]:
     return rows
 
 
-_ENGLISH_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-
-
-def english_words(text: str) -> list[str]:
-    """Lower-cased English words, hyphenated ones whole: "t-shirt", "bone-in", "day-old" are one word each, so that the
-    Korean word for them does not learn half of it ("티셔츠" -> "shirt")."""
-    return _ENGLISH_WORD.findall(text.lower())
-
-
-SECOND_WORD_SHARE = 0.5  # a second English word is kept when t(e2 | f) >= this share of the best one ("녹차": green tea)
-
-
 def learn_lexicon(names: list[dict]) -> dict[str, str]:
-    """Korean word -> English word(s), from each Korean name and the English term of its index entry. Korean compounds
-    often stand for two English words ("녹차" green tea, "밥솥" rice cooker): the second most likely word is kept too when
-    it is nearly as likely as the first, in the order the English names write the two."""
-    pairs = [(hangul_words(r["name"]), english_words(r["key"].split("|", 1)[1])) for r in names]
-    pairs = [(ko, en) for ko, en in pairs if ko and en]
-    seen: dict[str, int] = defaultdict(int)
-    for ko, _ in pairs:
-        for word in set(ko):
-            seen[word] += 1
-    ranked: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    for (en, ko), p in ibm_model_1_table(pairs).items():
-        if ko != "<null>":
-            ranked[ko].append((p, en))
-    lexicon, second = {}, {}
-    for ko in sorted(ranked):
-        (p1, e1), *rest = sorted(ranked[ko], key=lambda pe: (-pe[0], pe[1]))
-        if seen[ko] < MIN_COUNT or p1 < MIN_PROB:
-            continue
-        lexicon[ko] = e1
-        if rest and rest[0][0] >= max(MIN_PROB, SECOND_WORD_SHARE * p1):
-            e2 = rest[0][1]
-            if len(e2) > 1 and not (e2.startswith(e1) or e1.startswith(e2)):  # not "pad pads", not a stray letter
-                second[ko] = e2
-    # Order the two as the English names do: the one that comes first more often where both occur beside the word.
-    first_count: dict[str, int] = defaultdict(int)
-    for ko_words, en_words in pairs:
-        for ko in set(ko_words) & second.keys():
-            e1, e2 = lexicon[ko], second[ko]
-            if e1 in en_words and e2 in en_words:
-                first_count[ko] += 1 if en_words.index(e2) < en_words.index(e1) else -1
-    for ko, e2 in second.items():
-        lexicon[ko] = f"{e2} {lexicon[ko]}" if first_count[ko] > 0 else f"{lexicon[ko]} {e2}"
-    return lexicon
+    """Korean word -> English word(s), from each Korean name (its Hangul runs) and the English term of its index entry
+    (``build_translation_lexicon.learn_word_lexicon``)."""
+    return learn_word_lexicon([(hangul_words(r["name"]), r["key"].split("|", 1)[1]) for r in names])
 
 
 def hsk_line_pairs(path: Path) -> list[dict]:
@@ -137,13 +92,6 @@ def hsk_line_pairs(path: Path) -> list[dict]:
     with open(path, encoding="utf-8-sig", newline="") as handle:
         return [{"name": normalize_query(rec["한글품목명"]), "key": f"{rec['HS부호'][:6]}|{rec['영문품목명']}"}
                 for rec in csv.DictReader(handle) if rec.get("한글품목명") and rec.get("영문품목명")]
-
-
-def save_lexicon(lexicon: dict[str, str], path: Path) -> None:
-    """Deterministic bytes (sorted keys, gzip without a timestamp)."""
-    data = json.dumps(lexicon, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as handle:
-        handle.write(data)
 
 
 def build_index(rows: list[dict], label_index: dict[str, int]) -> LexicalIndex:

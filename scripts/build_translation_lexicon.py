@@ -24,6 +24,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import sys
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -105,6 +106,63 @@ def ibm_model_1_table(pairs: list[tuple[list[str], list[str]]], iterations: int 
                     total[f] += c
         t = defaultdict(float, {key: value / total[key[1]] for key, value in count.items()})
     return dict(t)
+
+
+_ENGLISH_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+def english_words(text: str) -> list[str]:
+    """Lower-cased English words, hyphenated ones whole: "t-shirt", "bone-in", "day-old" are one word each, so that the
+    Korean word for them does not learn half of it ("티셔츠" -> "shirt")."""
+    return _ENGLISH_WORD.findall(text.lower())
+
+
+SECOND_WORD_SHARE = 0.5  # a second English word is kept when t(e2 | f) >= this share of the best one ("녹차": green tea)
+
+
+def learn_word_lexicon(named: list[tuple[list[str], str]]) -> dict[str, str]:
+    """Foreign token -> English word(s), from (the foreign tokens of a name, the English term it stands for): the Korean
+    and Chinese names of the commercial names index beside their English entries. Each token keeps its most likely
+    English word (seen at least MIN_COUNT times, t >= MIN_PROB). Korean and Chinese compounds often stand for two English
+    words ("녹차" green tea, "밥솥" rice cooker): the second most likely word is kept too when it is nearly as likely as the
+    first, in the order the English names write the two."""
+    pairs = [(tokens, english_words(term)) for tokens, term in named]
+    pairs = [(ko, en) for ko, en in pairs if ko and en]
+    seen: dict[str, int] = defaultdict(int)
+    for ko, _ in pairs:
+        for word in set(ko):
+            seen[word] += 1
+    ranked: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for (en, ko), p in ibm_model_1_table(pairs).items():
+        if ko != "<null>":
+            ranked[ko].append((p, en))
+    lexicon, second = {}, {}
+    for ko in sorted(ranked):
+        (p1, e1), *rest = sorted(ranked[ko], key=lambda pe: (-pe[0], pe[1]))
+        if seen[ko] < MIN_COUNT or p1 < MIN_PROB:
+            continue
+        lexicon[ko] = e1
+        if rest and rest[0][0] >= max(MIN_PROB, SECOND_WORD_SHARE * p1):
+            e2 = rest[0][1]
+            if len(e2) > 1 and not (e2.startswith(e1) or e1.startswith(e2)):  # not "pad pads", not a stray letter
+                second[ko] = e2
+    # Order the two as the English names do: the one that comes first more often where both occur beside the word.
+    first_count: dict[str, int] = defaultdict(int)
+    for ko_words, en_words in pairs:
+        for ko in set(ko_words) & second.keys():
+            e1, e2 = lexicon[ko], second[ko]
+            if e1 in en_words and e2 in en_words:
+                first_count[ko] += 1 if en_words.index(e2) < en_words.index(e1) else -1
+    for ko, e2 in second.items():
+        lexicon[ko] = f"{e2} {lexicon[ko]}" if first_count[ko] > 0 else f"{lexicon[ko]} {e2}"
+    return lexicon
+
+
+def save_lexicon(lexicon: dict[str, str], path: Path) -> None:
+    """Deterministic bytes (sorted keys, gzip without a timestamp)."""
+    data = json.dumps(lexicon, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as handle:
+        handle.write(data)
 
 
 def learn(lang: str, texts: list[tuple[str, str]]) -> dict[str, str]:

@@ -24,7 +24,14 @@ from functions.classifier.chinese import FILE_NAME as CHINESE_TABLE
 from functions.classifier.chinese import TraditionalChinese
 from functions.classifier.encoder import OnnxEncoder, Scorer, load_heading_vectors, load_prototypes
 from functions.classifier.lexical import LexicalIndex
-from functions.classifier.translate import KOREAN_LEXICON_FILE, LEXICON_FILE, KoreanLexicon, TariffLexicon
+from functions.classifier.translate import (
+    CHINESE_LEXICON_FILE,
+    KOREAN_LEXICON_FILE,
+    LEXICON_FILE,
+    ChineseLexicon,
+    KoreanLexicon,
+    TariffLexicon,
+)
 from functions.classifier.textprep import expand_abbreviations, first_segment, normalize_query, written_in_cjk, written_in_hangul
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -173,6 +180,9 @@ class ClassifierEngine:
         korean_path = folder / "lexical_ko.npz"
         self.korean_weight = float(self.config.get("korean_weight", 0.0))
         self.korean_lexical = LexicalIndex.load(korean_path) if korean_path.exists() and self.korean_weight else None
+        # Chinese goods are put into English too, pair of characters by pair (same lexicon method, scripts/build_cjk_index.py).
+        chinese_lexicon_path = folder / CHINESE_LEXICON_FILE
+        self.from_chinese = ChineseLexicon.load(chinese_lexicon_path) if chinese_lexicon_path.exists() else None
         # ... and put into English word by word, so that the English encoder and word index read the goods too (same script).
         korean_lexicon_path = folder / KOREAN_LEXICON_FILE
         self.from_korean = KoreanLexicon.load(korean_lexicon_path) if korean_lexicon_path.exists() else None
@@ -191,30 +201,32 @@ class ClassifierEngine:
         # so a description read as French, German, Spanish or Dutch is translated instead ("sus" is Spanish for "their").
         # Korean goods are put into English too; the Korean character index below still reads the Korean text.
         korean = written_in_hangul(text)
-        from_korean = self.from_korean.to_english(text) if korean and self.from_korean is not None else ""
+        chinese = written_in_cjk(text) and not korean
+        traditional = self.to_traditional.convert(text) if chinese and self.to_traditional is not None else text  # the index is Traditional
+        if korean and self.from_korean is not None:
+            in_english = self.from_korean.to_english(text)
+        elif chinese and self.from_chinese is not None:
+            in_english = self.from_chinese.to_english(traditional)
+        else:
+            in_english = ""
         foreign = self.to_english.to_english(text) if self.to_english is not None and not written_in_cjk(text) else (text, None)
-        readable = foreign[0] if foreign[1] else expand_abbreviations(normalize_query(from_korean) if from_korean else text)
+        readable = foreign[0] if foreign[1] else expand_abbreviations(normalize_query(in_english) if in_english else text)
         q = self.encoder.encode(readable)
         fused, rows, sims = self.scorer.fused(q)
         segment = first_segment(readable) if self.scorer.segment_weight else None
         segment_fused = self.scorer.fused(self.encoder.encode(segment))[0] if segment else None
         lexical = self.lexical.scores(readable) if self.lexical is not None else None
         scores = self.scorer.combine(fused, segment_fused, lexical)
-        if korean and (from_korean or written_in_cjk(readable)):
-            # Evidence only where the encoder read English: the exemplars' cosines to an embedding of Korean text mean nothing.
-            if not from_korean:
+        if korean or chinese:
+            # Evidence only where the encoder read English: the exemplars' cosines to an embedding of Korean or Chinese
+            # text mean nothing.
+            if not in_english:
                 rows, sims = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-            if self.korean_lexical is not None:
-                return ScoredText(text, scores + self.korean_weight * self.korean_lexical.scores(text), float(self.config["korean_temperature"]),
-                                  rows, sims)
-            return ScoredText(text, scores, float(self.config.get("korean_temperature", self.scorer.temperature)), rows, sims)
-        if written_in_cjk(readable):
-            # The English exemplars' cosines to an embedding of Chinese text mean nothing: no evidence from them.
-            empty = np.zeros(0, dtype=np.int64)
-            if self.cjk_lexical is not None:
-                chinese = self.to_traditional.convert(readable) if self.to_traditional is not None else readable  # the index is Traditional
-                return ScoredText(text, scores + self.cjk_weight * self.cjk_lexical.scores(chinese), float(self.config["cjk_temperature"]),
-                                  empty, empty.astype(np.float32))
+            index, weight, key = ((self.korean_lexical, self.korean_weight, "korean_temperature") if korean
+                                  else (self.cjk_lexical, self.cjk_weight, "cjk_temperature"))
+            if index is not None:
+                return ScoredText(text, scores + weight * index.scores(traditional), float(self.config[key]), rows, sims)
+            return ScoredText(text, scores, float(self.config.get(key, self.scorer.temperature)), rows, sims)
         return ScoredText(text, scores, self.scorer.temperature, rows, sims)
 
     def predict(self, text: str) -> Prediction:

@@ -181,9 +181,54 @@ class KoreanLexicon:
             return f" {english} " if english else " "
 
         out = _HANGUL_RUN.sub(replace, unicodedata.normalize("NFKC", text))
-        if not known:
-            return ""
-        # "뼈 없는" -> "boneless boneless": a word the lexicon gives twice in a row is said once
-        tokens = _SPACES.split(out.strip())
-        text = " ".join(t for i, t in enumerate(tokens) if i == 0 or t.lower() != tokens[i - 1].lower())
-        return _OPENING_SPACE.sub(r"\1", _CLOSING_SPACE.sub(r"\1", text))  # "( bone-in )" -> "(bone-in)"
+        return _tidy(out) if known else ""
+
+
+def _tidy(text: str) -> str:
+    """Spaces as English writes them, and a word the lexicon gave twice in a row said once ("뼈 없는" -> "boneless
+    boneless" -> "boneless"; "不鏽|鏽鋼" -> "stainless steel steel" -> "stainless steel")."""
+    tokens = _SPACES.split(text.strip())
+    text = " ".join(t for i, t in enumerate(tokens) if i == 0 or t.lower() != tokens[i - 1].lower())
+    return _OPENING_SPACE.sub(r"\1", _CLOSING_SPACE.sub(r"\1", text))  # "( bone-in )" -> "(bone-in)"
+
+
+#: The model file ``scripts/build_cjk_index.py`` writes: Traditional Chinese character pair -> English words.
+CHINESE_LEXICON_FILE = "zh_lexicon.json.gz"
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def han_tokens(text: str) -> list[str]:
+    """The tokens the Chinese lexicon is keyed by: each run of Han characters as its overlapping character pairs (a
+    run of one character as itself). Chinese writes no spaces and most words are two characters long, so the pairs
+    hold the words; the pairs across a word boundary are rare and seldom reach the lexicon."""
+    tokens: list[str] = []
+    for run in _HAN_RUN.findall(unicodedata.normalize("NFKC", text)):
+        tokens += [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+    return tokens
+
+
+class ChineseLexicon:
+    """Traditional Chinese goods names put into English, pair by pair, with a lexicon learned from the Chinese names of
+    the commercial names index and their English entries (IBM Model 1, ``scripts/build_cjk_index.py``): "冷凍蝦仁" ->
+    "frozen shrimp". The caller converts Simplified text to Traditional first. Latin words and numbers stay."""
+
+    def __init__(self, lexicon: dict[str, str]) -> None:
+        self.lexicon = lexicon
+
+    @classmethod
+    def load(cls, path: str | Path) -> "ChineseLexicon":
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            return cls(json.load(handle))
+
+    def to_english(self, text: str) -> str:
+        """``text`` with its Chinese in English; "" when no pair is known (the caller keeps the text)."""
+        known = False
+
+        def replace(match: re.Match[str]) -> str:
+            nonlocal known
+            english = " ".join(self.lexicon[t] for t in han_tokens(match.group(0)) if t in self.lexicon)
+            known = known or bool(english)
+            return f" {english} " if english else " "
+
+        out = _HAN_RUN.sub(replace, unicodedata.normalize("NFKC", text))
+        return _tidy(out) if known else ""

@@ -1,6 +1,6 @@
 """Chinese (and Korean) text: the character-pair lexical index (lexical.py, analyzer ``cjk``), how the engine tells
-such text apart (textprep.written_in_cjk), the held-out split of scripts/build_cjk_index.py, and the committed model
-on a few obvious Chinese descriptions."""
+such text apart (textprep.written_in_cjk), the held-out split of scripts/build_cjk_index.py, the Chinese -> English
+lexicon (translate.ChineseLexicon), and the committed model on a few obvious Chinese descriptions."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from functions.classifier.chinese import TraditionalChinese
 from functions.classifier.engine import DEFAULT_MODEL_DIR, ClassifierEngine
 from functions.classifier.lexical import LexicalIndex, _delta_decode, _delta_encode, terms
 from functions.classifier.textprep import written_in_cjk
+from functions.classifier.translate import CHINESE_LEXICON_FILE, ChineseLexicon, han_tokens
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
 
@@ -138,7 +139,41 @@ def engine() -> ClassifierEngine:
 def test_committed_model_reads_obvious_chinese_descriptions(engine, text, accepted):
     result = engine.classify([text], top_k=5)["results"][0]
     assert accepted in [c["hs6"] for c in result["candidates"]][:3], [c["hs6"] for c in result["candidates"]]
-    assert result["evidence"] == []  # the English exemplars say nothing about Chinese text
+    # the evidence is what the English translation is closest to, so it is English training text
+    assert all(not written_in_cjk(item["text"]) for item in result["evidence"])
+
+
+def test_chinese_is_scored_through_its_english_translation(engine):
+    # Given the committed lexicon, a Chinese description is put into English before the English path reads it
+    assert (engine.folder / CHINESE_LEXICON_FILE).exists()
+    assert "shrimp" in engine.from_chinese.to_english("冷凍蝦仁")
+    # Then the English evidence of the translation comes back
+    assert engine.classify(["冷凍蝦仁"])["results"][0]["evidence"]
+
+
+def test_han_tokens_are_the_overlapping_character_pairs_of_each_run():
+    assert han_tokens("冷凍蝦仁") == ["冷凍", "凍蝦", "蝦仁"]
+    assert han_tokens("鞋; NIKE 運動鞋") == ["鞋", "運動", "動鞋"]  # a one-character run stays itself
+
+
+ZH = ChineseLexicon({"冷凍": "frozen", "蝦仁": "shrimp", "不鏽": "stainless", "鏽鋼": "stainless steel", "螺栓": "bolt"})
+
+
+@pytest.mark.parametrize(("text", "english"), [
+    ("冷凍蝦仁", "frozen shrimp"),  # "凍蝦", across the word boundary, is not in the lexicon
+    ("不鏽鋼螺栓 M8", "stainless steel bolt M8"),  # overlapping pairs, the repeated word said once; Latin and numbers stay
+    ("冷凍蝦仁; 越南", "frozen shrimp;"),  # an unknown run is dropped (the character index still reads it)
+    ("越南", ""),  # nothing known: "" so that the caller keeps the text
+])
+def test_chinese_lexicon_puts_pairs_into_english(text, english):
+    assert ZH.to_english(text) == english
+
+
+def test_chinese_lexicon_is_learned_from_names_and_their_english_entries():
+    names = [("冷凍蝦仁", "frozen shrimp"), ("冷凍鮪魚", "frozen tuna"), ("冷藏鮪魚", "chilled tuna"), ("冷藏蝦仁", "chilled shrimp"),
+             ("冷凍鮭魚", "frozen salmon"), ("冷藏鮭魚", "chilled salmon")]
+    lexicon = build_cjk_index.learn_lexicon(names, TraditionalChinese({}, {}))
+    assert {k: lexicon[k] for k in ("冷凍", "冷藏", "蝦仁")} == {"冷凍": "frozen", "冷藏": "chilled", "蝦仁": "shrimp"}
 
 
 def test_a_chinese_declaration_with_english_fields_is_read_in_chinese(engine):
