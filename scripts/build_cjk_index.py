@@ -220,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         to_traditional.save(copy / CHINESE_TABLE)
         save_lexicon(measured_lexicon, copy / CHINESE_LEXICON_FILE)
         config = json.loads((copy / "config.json").read_text(encoding="utf-8"))
-        config.update({"model_version": config["model_version"] + "-heldout-names", "cjk_weight": weight, "cjk_temperature": temperature})
+        config.update({"model_version": config["model_version"] + "-heldout-names", "cjk_weight": weight, "cjk_temperature": temperature,
+                       "cjk_weight_untranslated": plain_weight, "cjk_temperature_untranslated": plain_temperature})
         (copy / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
         write_heldout_queries(copy, "chinese", parts["report"])
         print(f"[heldout-model] {copy} (+ chinese_heldout.jsonl and chinese_heldout_declarations.jsonl, {len(parts['report'])} names)",
@@ -235,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         config_path = folder / "config.json"
         config = json.loads(config_path.read_text(encoding="utf-8"))
         config.update({"cjk_weight": weight, "cjk_temperature": temperature,
+                       "cjk_weight_untranslated": plain_weight, "cjk_temperature_untranslated": plain_temperature,
                        "cjk_index": f"{n_names} Traditional Chinese names of data/commercial_names, alone and with their condition ({len(rows)} rows;"
                                     " characters and character pairs)",
                        "chinese_lexicon": f"{len(lexicon)} Traditional Chinese character pairs -> English ({CHINESE_LEXICON_FILE}, IBM Model 1"

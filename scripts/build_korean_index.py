@@ -143,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     def configure(target: Path, extra: dict) -> None:
         config_path = target / "config.json"
         config = json.loads(config_path.read_text(encoding="utf-8"))
-        config.update({"korean_weight": weight, "korean_temperature": temperature, **extra})
+        config.update({"korean_weight": weight, "korean_temperature": temperature, "korean_weight_untranslated": plain_weight,
+                       "korean_temperature_untranslated": plain_temperature, **extra})
         config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")
 
     if args.heldout_model:  # the served code path on names it has never seen (evaluate.py --model-dir, CUSTOMS_MODEL_DIR)

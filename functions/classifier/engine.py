@@ -220,13 +220,18 @@ class ClassifierEngine:
         if korean or chinese:
             # Evidence only where the encoder read English: the exemplars' cosines to an embedding of Korean or Chinese
             # text mean nothing.
+            index, weight, key = ((self.korean_lexical, self.korean_weight, "korean") if korean
+                                  else (self.cjk_lexical, self.cjk_weight, "cjk"))
+            temperature = float(self.config.get(f"{key}_temperature", self.scorer.temperature))
             if not in_english:
                 rows, sims = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-            index, weight, key = ((self.korean_lexical, self.korean_weight, "korean_temperature") if korean
-                                  else (self.cjk_lexical, self.cjk_weight, "cjk_temperature"))
+                # No word the lexicon knows: the English path read the characters themselves, so the character index
+                # carries the text, at the weight and temperature fitted for that case (scripts/build_*_index.py).
+                weight = float(self.config.get(f"{key}_weight_untranslated", weight))
+                temperature = float(self.config.get(f"{key}_temperature_untranslated", temperature))
             if index is not None:
-                return ScoredText(text, scores + weight * index.scores(traditional), float(self.config[key]), rows, sims)
-            return ScoredText(text, scores, float(self.config.get(key, self.scorer.temperature)), rows, sims)
+                return ScoredText(text, scores + weight * index.scores(traditional), temperature, rows, sims)
+            return ScoredText(text, scores, temperature, rows, sims)
         return ScoredText(text, scores, self.scorer.temperature, rows, sims)
 
     def predict(self, text: str) -> Prediction:

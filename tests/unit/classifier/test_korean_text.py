@@ -189,3 +189,14 @@ def test_a_compound_keeps_two_english_words_in_their_english_order():
     # Then the compound keeps both, as English writes them, and an inflection is not a second word
     assert lexicon["녹차"] == "green tea"
     assert lexicon["패드"] == "pad"
+
+
+def test_text_the_lexicon_cannot_translate_keeps_the_character_index_weights(engine, monkeypatch):
+    # Given a Korean text of which the lexicon knows no word
+    monkeypatch.setattr(engine, "from_korean", KoreanLexicon({}))
+    scored = engine.scores("냉동 새우")
+    # Then the character index carries it at the weight and temperature fitted for untranslated text, without evidence
+    assert scored.temperature == pytest.approx(engine.config["korean_temperature_untranslated"])
+    assert engine.config["korean_weight_untranslated"] > engine.config["korean_weight"]
+    assert len(scored.evidence_rows) == 0
+    assert engine.labels[int(np.argmax(scored.scores))] == "030617"
