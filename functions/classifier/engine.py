@@ -180,12 +180,11 @@ class ClassifierEngine:
         korean_path = folder / "lexical_ko.npz"
         self.korean_weight = float(self.config.get("korean_weight", 0.0))
         self.korean_lexical = LexicalIndex.load(korean_path) if korean_path.exists() and self.korean_weight else None
-        # Chinese goods are put into English too, pair of characters by pair (same lexicon method, scripts/build_cjk_index.py).
-        chinese_lexicon_path = folder / CHINESE_LEXICON_FILE
-        self.from_chinese = ChineseLexicon.load(chinese_lexicon_path) if chinese_lexicon_path.exists() else None
-        # ... and put into English word by word, so that the English encoder and word index read the goods too (same script).
-        korean_lexicon_path = folder / KOREAN_LEXICON_FILE
+        # Korean and Chinese goods are also put into English (word by word, pair of characters by pair), so that the
+        # English encoder and word index read them too (lexicons written by the same two scripts).
+        korean_lexicon_path, chinese_lexicon_path = folder / KOREAN_LEXICON_FILE, folder / CHINESE_LEXICON_FILE
         self.from_korean = KoreanLexicon.load(korean_lexicon_path) if korean_lexicon_path.exists() else None
+        self.from_chinese = ChineseLexicon.load(chinese_lexicon_path) if chinese_lexicon_path.exists() else None
         # French, German, Spanish and Dutch: put into English word by word before scoring (scripts/build_translation_lexicon.py).
         lexicon_path = folder / LEXICON_FILE
         self.to_english = (TariffLexicon.load(lexicon_path, self.lexical.vocab if self.lexical is not None else frozenset())
@@ -199,7 +198,7 @@ class ClassifierEngine:
         text = normalize_query(text)
         # Scored in full English words; the response keeps the user's text. Catalogue abbreviations are English ones,
         # so a description read as French, German, Spanish or Dutch is translated instead ("sus" is Spanish for "their").
-        # Korean goods are put into English too; the Korean character index below still reads the Korean text.
+        # Korean and Chinese goods are put into English too; their character indexes below still read the text itself.
         korean = written_in_hangul(text)
         chinese = written_in_cjk(text) and not korean
         traditional = self.to_traditional.convert(text) if chinese and self.to_traditional is not None else text  # the index is Traditional

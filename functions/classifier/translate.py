@@ -136,24 +136,52 @@ def hangul_words(text: str) -> list[str]:
     return _HANGUL_RUN.findall(unicodedata.normalize("NFKC", text))
 
 
-class KoreanLexicon:
+class _ScriptLexicon:
+    """Goods names of one script put into English run by run (``RUN``: the characters of that script); subclasses say
+    how one run is translated. Latin words, numbers and punctuation stay as written."""
+
+    RUN: re.Pattern[str]
+
+    def __init__(self, lexicon: dict[str, str]) -> None:
+        self.lexicon = lexicon
+
+    @classmethod
+    def load(cls, path: str | Path):
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            return cls(json.load(handle))
+
+    def translate_run(self, run: str) -> str:
+        raise NotImplementedError
+
+    def to_english(self, text: str) -> str:
+        """``text`` with its runs of the script in English; "" when no run is known (the caller keeps the text)."""
+        known = False
+
+        def replace(match: re.Match[str]) -> str:
+            nonlocal known
+            english = self.translate_run(match.group(0))
+            known = known or bool(english)
+            return f" {english} " if english else " "
+
+        out = self.RUN.sub(replace, unicodedata.normalize("NFKC", text))
+        return _tidy(out) if known else ""
+
+
+class KoreanLexicon(_ScriptLexicon):
     """Korean goods names put into English word by word, with a lexicon learned from the Korean names of the commercial
     names index and their English entries (IBM Model 1, ``scripts/build_korean_index.py``): "냉동 황다랑어" ->
     "frozen yellowfin tuna". The English encoder and word index then read the goods, which the Korean character index
     alone matches only by shared syllables. Korean writes compounds with or without spaces ("냉동참치", "냉동 참치"), so
     a word the lexicon lacks is cut into the longest words it has. Words it cannot place are dropped (the character
-    index still reads them); Latin words, numbers and punctuation stay as written."""
+    index still reads them)."""
+
+    RUN = _HANGUL_RUN
 
     def __init__(self, lexicon: dict[str, str]) -> None:
-        self.lexicon = lexicon
+        super().__init__(lexicon)
         self.longest = max((len(w) for w in lexicon), default=0)
 
-    @classmethod
-    def load(cls, path: str | Path) -> "KoreanLexicon":
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            return cls(json.load(handle))
-
-    def word(self, word: str) -> str:
+    def translate_run(self, word: str) -> str:
         """English for one run of Hangul: the word itself, or the longest known words it is made of, left to right."""
         if word in self.lexicon:
             return self.lexicon[word]
@@ -169,19 +197,6 @@ class KoreanLexicon:
             else:
                 start += 1
         return " ".join(found)
-
-    def to_english(self, text: str) -> str:
-        """``text`` with its Korean words in English; "" when no Korean word is known (the caller keeps the text)."""
-        known = False
-
-        def replace(match: re.Match[str]) -> str:
-            nonlocal known
-            english = self.word(match.group(0))
-            known = known or bool(english)
-            return f" {english} " if english else " "
-
-        out = _HANGUL_RUN.sub(replace, unicodedata.normalize("NFKC", text))
-        return _tidy(out) if known else ""
 
 
 def _tidy(text: str) -> str:
@@ -207,28 +222,12 @@ def han_tokens(text: str) -> list[str]:
     return tokens
 
 
-class ChineseLexicon:
+class ChineseLexicon(_ScriptLexicon):
     """Traditional Chinese goods names put into English, pair by pair, with a lexicon learned from the Chinese names of
     the commercial names index and their English entries (IBM Model 1, ``scripts/build_cjk_index.py``): "冷凍蝦仁" ->
-    "frozen shrimp". The caller converts Simplified text to Traditional first. Latin words and numbers stay."""
+    "frozen shrimp". The caller converts Simplified text to Traditional first."""
 
-    def __init__(self, lexicon: dict[str, str]) -> None:
-        self.lexicon = lexicon
+    RUN = _HAN_RUN
 
-    @classmethod
-    def load(cls, path: str | Path) -> "ChineseLexicon":
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            return cls(json.load(handle))
-
-    def to_english(self, text: str) -> str:
-        """``text`` with its Chinese in English; "" when no pair is known (the caller keeps the text)."""
-        known = False
-
-        def replace(match: re.Match[str]) -> str:
-            nonlocal known
-            english = " ".join(self.lexicon[t] for t in han_tokens(match.group(0)) if t in self.lexicon)
-            known = known or bool(english)
-            return f" {english} " if english else " "
-
-        out = _HAN_RUN.sub(replace, unicodedata.normalize("NFKC", text))
-        return _tidy(out) if known else ""
+    def translate_run(self, run: str) -> str:
+        return " ".join(self.lexicon[t] for t in han_tokens(run) if t in self.lexicon)

@@ -161,7 +161,7 @@ def test_korean_lexicon_puts_words_into_english(text, english):
 
 def test_a_single_syllable_never_matches_inside_a_word():
     # "용" (for) is known, but only a whole remainder after a longer piece may use it, never the start of an unknown word
-    assert LEXICON.word("용접") == ""
+    assert LEXICON.translate_run("용접") == ""
 
 
 def test_lexicon_is_learned_from_names_and_their_english_entries():
