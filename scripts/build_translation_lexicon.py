@@ -166,8 +166,14 @@ def save_lexicon(lexicon: dict[str, str], path: Path) -> None:
 
 
 def learn(lang: str, texts: list[tuple[str, str]]) -> dict[str, str]:
-    lexicon = learn_word_lexicon([(words(foreign), english) for foreign, english in texts])
-    return {f: e for f, e in lexicon.items() if f != e.split()[0] and len(f) > 1}
+    pairs = [(words(foreign), words(english)) for foreign, english in texts]
+    pairs = [(f, e) for f, e in pairs if f and e]
+    seen: dict[str, int] = defaultdict(int)
+    for foreign, _ in pairs:
+        for w in set(foreign):
+            seen[w] += 1  # a count: order does not matter
+    return {f: e for f, (e, p) in sorted(ibm_model_1(pairs).items())
+            if seen[f] >= MIN_COUNT and p >= MIN_PROB and f != e and len(f) > 1}
 
 
 def measure(files_pairs: dict[str, list[tuple[str, str, str]]], model_dir: Path, per_language: int) -> dict:
