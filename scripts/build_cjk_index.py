@@ -25,6 +25,7 @@ English path and adds the weighted character index. The report says what the tra
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import json
 import random
@@ -73,8 +74,6 @@ def chinese_names(folder: Path) -> list[dict]:
 
 def chinese_english_names(folder: Path) -> list[tuple[str, str]]:
     """(normalised Traditional Chinese name, English term) of each index entry with a Chinese name."""
-    import csv
-
     pairs = []
     for path in sorted(folder.glob("*.csv")):
         with open(path, encoding="utf-8-sig", newline="") as handle:
