@@ -143,7 +143,9 @@ def pack_warm_start(args: argparse.Namespace) -> int:
         shutil.rmtree(out)
     (out / "base").mkdir(parents=True)
     for item in (source / "base").iterdir():
-        if item.name != "weights_int8.npz":
+        # the checkpoint's weights replace the source's, whether it carried them or named the served ONNX (load_base
+        # would prefer that name over the checkpoint's weights)
+        if item.name not in ("weights_int8.npz", tc.SERVED_WEIGHTS_REFERENCE):
             shutil.copy(item, out / "base")
     h6, _, _ = tc.load_hs2022(shared)
     kept = write_corpus(Path(args.corpus), out / "corpus.jsonl.gz", h6)
