@@ -3,41 +3,70 @@
 The Chinese index (``lexical_cjk.npz``) is built from Traditional Chinese names, so a description written in
 Simplified characters (笔记本电脑) shares few character pairs with them (筆記型電腦). ``zh_s2t.json`` holds
 OpenCC's character table (STCharacters, first reading of each Simplified-only character, in its Taiwan variant) and its Taiwan phrase table (TWPhrases:
-mainland words to the words used in Taiwan, e.g. 笔记本电脑 -> 筆記型電腦 after the character step); both are
+mainland words to the words used in Taiwan, e.g. 软件 -> 軟體 after the character step); both are
 Apache-2.0 data from the OpenCC project (``opencc-python-reimplemented``), written into the model folder by
 ``scripts/build_cjk_index.py``. Characters only, no word segmentation: enough for a lexical match, not a translator.
+
+One Simplified character often stands for several Traditional ones (干: 乾 dried, 幹, 干; 发: 發, 髮 hair; 面: 麵
+noodles, 面 face; 表: 錶 watch, 表), and the usual reading is wrong for many goods ("干香菇" is 乾香菇, "假发" 假髮).
+``alternatives`` keeps each such character's readings; given the character pairs the index knows, ``convert`` picks
+the reading that makes a known pair with its neighbours (the usual one on a tie). The names are converted as the
+queries are, so a Taiwan phrase only matters where the names use one of its two forms; the table keeps those phrases
+alone (OpenCC's 膝上型電腦 for 笔记本电脑, a word the names use in neither form, where they say 筆記型電腦, would only
+lose the pairs 筆記 and 電腦).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 FILE_NAME = "zh_s2t.json"
 
 
 class TraditionalChinese:
-    def __init__(self, characters: dict[str, str], phrases: dict[str, str]) -> None:
+    def __init__(self, characters: dict[str, str], phrases: dict[str, str], alternatives: dict[str, str] | None = None) -> None:
         self.characters = characters
         self.phrases = phrases
+        # Simplified character -> its Traditional readings, the usual one first ("干" -> "干幹乾")
+        self.alternatives = alternatives or {}
         self._table = str.maketrans(characters)
         # Longest phrase first, so 筆記本電腦 wins over 筆記本.
         self._phrase_re = re.compile("|".join(map(re.escape, sorted(phrases, key=len, reverse=True)))) if phrases else None
 
-    def convert(self, text: str) -> str:
-        text = text.translate(self._table)
+    def convert(self, text: str, known: Callable[[str], bool] | None = None) -> str:
+        """``text`` in Taiwan Traditional characters. With ``known`` (is this character pair in the index?), a character
+        of several readings takes the one that makes known pairs with its neighbours (the usual reading on a tie)."""
+        converted = text.translate(self._table)
+        if known is not None and self.alternatives:
+            chars = list(converted)
+            for i, original in enumerate(text):
+                readings = self.alternatives.get(original)
+                if not readings:
+                    continue
+                left, right = chars[i - 1] if i else "", chars[i + 1] if i + 1 < len(chars) else ""
+
+                def support(reading: str) -> int:
+                    return int(bool(left) and known(left + reading)) + int(bool(right) and known(reading + right))
+
+                chars[i] = max(readings, key=support)  # max keeps the first (usual) reading on a tie
+            converted = "".join(chars)
+        text = converted
         if self._phrase_re is not None:
             text = self._phrase_re.sub(lambda m: self.phrases[m.group(0)], text)
         return text
 
     # ------------------------------------------------------------------ build / save / load
     @classmethod
-    def from_opencc(cls, dictionary_dir: Path) -> "TraditionalChinese":
+    def from_opencc(cls, dictionary_dir: Path, names: Iterable[str] | None = None) -> "TraditionalChinese":
         """From OpenCC's text dictionaries (``key<TAB>value value ...``; the first value is the usual reading).
 
         Only characters that exist in Simplified writing alone are mapped (a key whose readings do not include the
-        key itself): Traditional text passes through unchanged (面, 台, 后 stay as written)."""
+        key itself): Traditional text passes through unchanged (面, 台, 后 stay as written) unless ``convert`` is told
+        which pairs are known. With ``names`` (the index's Chinese names), a Taiwan phrase is kept only where the names
+        use it or the words it replaces."""
         def read(name: str) -> dict[str, list[str]]:
             table = {}
             for line in (dictionary_dir / name).read_text(encoding="utf-8").splitlines():
@@ -47,16 +76,25 @@ class TraditionalChinese:
             return table
 
         variants = {k: v[0] for k, v in read("TWVariants.txt").items() if len(k) == 1 and len(v[0]) == 1}
-        characters = {k: variants.get(v[0], v[0]) for k, v in read("STCharacters.txt").items()
-                      if len(k) == 1 and len(v[0]) == 1 and k not in v}
+        st = {k: v for k, v in read("STCharacters.txt").items() if len(k) == 1 and all(len(r) == 1 for r in v)}
+        characters = {k: variants.get(v[0], v[0]) for k, v in st.items() if k not in v}
+        alternatives = {}
+        for key, readings in st.items():
+            usual = characters.get(key, key)
+            ordered = "".join(dict.fromkeys([usual, *(variants.get(r, r) for r in readings)]))
+            if len(ordered) > 1:
+                alternatives[key] = ordered
         phrases = {k: v[0] for k, v in read("TWPhrases.txt").items() if v[0] != k}
-        return cls(characters, phrases)
+        if names is not None:
+            text = "\n".join(names)
+            phrases = {k: v for k, v in phrases.items() if k in text or v in text}
+        return cls(characters, phrases, alternatives)
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps({"characters": self.characters, "phrases": self.phrases}, ensure_ascii=False, separators=(",", ":")),
-                        encoding="utf-8")
+        data = {"characters": self.characters, "phrases": self.phrases, "alternatives": self.alternatives}
+        path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> "TraditionalChinese":
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data["characters"], data["phrases"])
+        return cls(data["characters"], data["phrases"], data.get("alternatives"))

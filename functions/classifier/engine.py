@@ -26,6 +26,8 @@ from functions.classifier.encoder import OnnxEncoder, Scorer, load_heading_vecto
 from functions.classifier.lexical import LexicalIndex
 from functions.classifier.translate import (
     CHINESE_LEXICON_FILE,
+    HAN_RUN,
+    HANGUL_RUN,
     KOREAN_LEXICON_FILE,
     LEXICON_FILE,
     ChineseLexicon,
@@ -193,6 +195,27 @@ class ClassifierEngine:
         self.hs = _HsInfo()
 
     # ------------------------------------------------------------------ scoring
+    def traditional(self, text: str) -> str:
+        """``text`` in Taiwan Traditional characters, each ambiguous Simplified character read as the index's pairs say."""
+        if self.to_traditional is None:
+            return text
+        return self.to_traditional.convert(text, known=self.known_chinese_pair)
+
+    def known_chinese_pair(self, pair: str) -> bool:
+        """Whether the Chinese index or lexicon holds this pair of Traditional characters."""
+        return (self.cjk_lexical is not None and pair in self.cjk_lexical.vocab) or (
+            self.from_chinese is not None and pair in self.from_chinese.lexicon)
+
+    def cjk_words_in_english(self, text: str) -> str:
+        """The Hangul and Han words of a mostly English text put into English where the lexicons know them ("" when
+        they know none: the text is then read as it is)."""
+        out = text
+        if self.from_korean is not None and HANGUL_RUN.search(out):
+            out = self.from_korean.to_english(out) or out
+        if self.from_chinese is not None and HAN_RUN.search(out):
+            out = self.from_chinese.to_english(self.traditional(out)) or out
+        return out if out != text else ""
+
     def scores(self, text: str) -> ScoredText:
         """Final scores of one text before the softmax (normalised here; idempotent on already normalised text)."""
         text = normalize_query(text)
@@ -201,13 +224,15 @@ class ClassifierEngine:
         # Korean and Chinese goods are put into English too; their character indexes below still read the text itself.
         korean = written_in_hangul(text)
         chinese = written_in_cjk(text) and not korean
-        traditional = self.to_traditional.convert(text) if chinese and self.to_traditional is not None else text  # the index is Traditional
+        traditional = self.traditional(text) if chinese else text  # the index is Traditional
         if korean and self.from_korean is not None:
             in_english = self.from_korean.to_english(text)
         elif chinese and self.from_chinese is not None:
             in_english = self.from_chinese.to_english(traditional)
         else:
-            in_english = ""
+            # English goods with a Korean or Chinese word among them ("Frozen 참치 loin", "联想 ThinkPad 笔记本电脑"):
+            # the words the lexicons know are put into English too, and the text stays on the English path.
+            in_english = self.cjk_words_in_english(text) if HANGUL_RUN.search(text) or HAN_RUN.search(text) else ""
         foreign = self.to_english.to_english(text) if self.to_english is not None and not written_in_cjk(text) else (text, None)
         readable = foreign[0] if foreign[1] else expand_abbreviations(normalize_query(in_english) if in_english else text)
         q = self.encoder.encode(readable)

@@ -124,7 +124,7 @@ def _forms(word: str) -> list[str]:
 
 #: The model file ``scripts/build_korean_index.py`` writes: Korean word -> English words.
 KOREAN_LEXICON_FILE = "ko_lexicon.json.gz"
-_HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 _SPACES = re.compile(r"\s+")
 _CLOSING_SPACE = re.compile(r"\s+([;,.:)\]])")
 _OPENING_SPACE = re.compile(r"([(\[])\s+")
@@ -133,7 +133,7 @@ _OPENING_SPACE = re.compile(r"([(\[])\s+")
 def hangul_words(text: str) -> list[str]:
     """The runs of Hangul syllables of a text, as the Korean lexicon is keyed ("냉동참치(원산지: 베트남)" ->
     ["냉동참치", "원산지", "베트남"])."""
-    return _HANGUL_RUN.findall(unicodedata.normalize("NFKC", text))
+    return HANGUL_RUN.findall(unicodedata.normalize("NFKC", text))
 
 
 class _ScriptLexicon:
@@ -175,7 +175,7 @@ class KoreanLexicon(_ScriptLexicon):
     a word the lexicon lacks is cut into the longest words it has. Words it cannot place are dropped (the character
     index still reads them)."""
 
-    RUN = _HANGUL_RUN
+    RUN = HANGUL_RUN
 
     def __init__(self, lexicon: dict[str, str]) -> None:
         super().__init__(lexicon)
@@ -209,7 +209,7 @@ def _tidy(text: str) -> str:
 
 #: The model file ``scripts/build_cjk_index.py`` writes: Traditional Chinese character pair -> English words.
 CHINESE_LEXICON_FILE = "zh_lexicon.json.gz"
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
 def han_tokens(text: str) -> list[str]:
@@ -217,7 +217,7 @@ def han_tokens(text: str) -> list[str]:
     run of one character as itself). Chinese writes no spaces and most words are two characters long, so the pairs
     hold the words; the pairs across a word boundary are rare and seldom reach the lexicon."""
     tokens: list[str] = []
-    for run in _HAN_RUN.findall(unicodedata.normalize("NFKC", text)):
+    for run in HAN_RUN.findall(unicodedata.normalize("NFKC", text)):
         tokens += [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
     return tokens
 
@@ -227,7 +227,7 @@ class ChineseLexicon(_ScriptLexicon):
     the commercial names index and their English entries (IBM Model 1, ``scripts/build_cjk_index.py``): "冷凍蝦仁" ->
     "frozen shrimp". The caller converts Simplified text to Traditional first."""
 
-    RUN = _HAN_RUN
+    RUN = HAN_RUN
 
     def translate_run(self, run: str) -> str:
         return " ".join(self.lexicon[t] for t in han_tokens(run) if t in self.lexicon)

@@ -127,6 +127,30 @@ def test_simplified_text_becomes_taiwan_traditional(opencc_dictionary, tmp_path)
     assert TraditionalChinese.load(tmp_path / "zh_s2t.json").convert("自行车") == "腳踏車"
 
 
+def test_an_ambiguous_character_takes_the_reading_whose_pairs_the_index_knows(opencc_dictionary, tmp_path):
+    (opencc_dictionary / "STCharacters.txt").write_text("干\t干 幹 乾\n发\t發 髮\n头\t頭\n", encoding="utf-8")
+    table = TraditionalChinese.from_opencc(opencc_dictionary)
+    assert table.alternatives == {"干": "干幹乾", "发": "發髮"}  # the usual reading first
+    known = {"乾燥", "頭髮", "發電"}.__contains__
+    # Given the pairs of the index, 干 before 燥 is 乾 (dried) and 发 after 头 is 髮 (hair)
+    assert table.convert("干燥剂", known=known) == "乾燥剂"
+    assert table.convert("假发", known=known) == "假發"  # no known pair: the usual reading
+    assert table.convert("头发", known=known) == "頭髮"
+    assert table.convert("发", known=known) == "發"  # no neighbours
+    # Without the index's pairs, the character table alone (Traditional text passes unchanged)
+    assert table.convert("头发") == "頭發"
+    table.save(tmp_path / "zh_s2t.json")
+    assert TraditionalChinese.load(tmp_path / "zh_s2t.json").convert("头发", known=known) == "頭髮"
+
+
+def test_a_taiwan_phrase_is_kept_only_where_the_names_use_one_of_its_forms(opencc_dictionary):
+    (opencc_dictionary / "TWPhrases.txt").write_text("自行車\t腳踏車\n筆記本電腦\t膝上型電腦\n", encoding="utf-8")
+    # Given names that say 自行車 (converted on both sides alike) and 筆記型電腦, never 筆記本電腦 or 膝上型電腦
+    table = TraditionalChinese.from_opencc(opencc_dictionary, names=["自行車坐墊", "筆記型電腦"])
+    assert table.phrases == {"自行車": "腳踏車"}
+    assert table.convert("筆記本電腦") == "筆記本電腦"  # keeps the pairs 筆記 and 電腦 that the names share
+
+
 @pytest.fixture(scope="module")
 def engine() -> ClassifierEngine:
     return ClassifierEngine(DEFAULT_MODEL_DIR)
@@ -135,6 +159,7 @@ def engine() -> ClassifierEngine:
 @pytest.mark.parametrize(("text", "accepted"), [
     ("智慧型手機", "851713"), ("腳踏車", "871200"), ("冷凍蝦", "030617"), ("筆記型電腦", "847130"),
     ("智能手机", "851713"), ("自行车", "871200"),  # Simplified characters, mainland words
+    ("笔记本电脑", "847130"), ("干香菇", "071234"), ("石英手表", "910211"),  # 干 read as 乾 (dried), 表 as 錶 (watch)
 ])
 def test_committed_model_reads_obvious_chinese_descriptions(engine, text, accepted):
     result = engine.classify([text], top_k=5)["results"][0]
@@ -184,3 +209,18 @@ def test_a_chinese_declaration_with_english_fields_is_read_in_chinese(engine):
 def test_english_text_keeps_the_english_path(engine):
     scored = engine.scores("frozen shrimp; 冷凍蝦")  # more Latin letters than Han characters
     assert scored.temperature == engine.scorer.temperature
+
+
+@pytest.mark.parametrize(("text", "accepted"), [
+    ("联想 ThinkPad X1 Carbon 笔记本电脑", "847130"),  # more Latin letters than Han characters: English, with the Chinese word read
+    ("Logitech 无线鼠标 wireless mouse", "847160"),
+])
+def test_chinese_words_inside_english_text_are_read_too(engine, text, accepted):
+    assert engine.cjk_words_in_english(text)
+    assert engine.scores(text).temperature == engine.scorer.temperature  # still the English path
+    assert engine.classify([text], top_k=1)["results"][0]["candidates"][0]["hs6"] == accepted
+
+
+def test_english_text_with_a_chinese_word_no_lexicon_knows_is_read_as_written(engine):
+    assert engine.cjk_words_in_english("Green tea; 天福") == ""
+    assert engine.classify(["Green tea; 天福"], top_k=1)["results"][0]["candidates"][0]["hs6"] == "090210"

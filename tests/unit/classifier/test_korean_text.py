@@ -200,3 +200,17 @@ def test_text_the_lexicon_cannot_translate_keeps_the_character_index_weights(eng
     assert engine.config["korean_weight_untranslated"] > engine.config["korean_weight"]
     assert len(scored.evidence_rows) == 0
     assert engine.labels[int(np.argmax(scored.scores))] == "030617"
+
+
+@pytest.mark.parametrize(("text", "accepted"), [
+    ("Frozen 참치 loin; VIETNAM", "030487"),  # more Latin letters than Hangul: English, with the Korean word read
+    ("Samsung 노트북 15.6 inch", "847130"),
+])
+def test_korean_words_inside_english_text_are_read_too(engine, text, accepted):
+    # Given English goods with a Korean word among them, the word is put into English and the text stays English
+    assert not written_in_hangul(text)
+    assert engine.scores(text).temperature == engine.scorer.temperature
+    result = engine.classify([text], top_k=1)["results"][0]
+    # Then the Korean word decides (alone, "Samsung 15.6 inch" and "Frozen loin" say little) and the text comes back as written
+    assert result["candidates"][0]["hs6"] == accepted
+    assert result["text"] == text
