@@ -43,7 +43,7 @@ from tqdm.auto import tqdm  # noqa: E402
 
 from evaluate import expected_calibration_error  # noqa: E402
 from functions.classifier.chinese import FILE_NAME as CHINESE_TABLE  # noqa: E402
-from functions.classifier.chinese import TraditionalChinese  # noqa: E402
+from functions.classifier.chinese import TraditionalChinese, read_mainland_words  # noqa: E402
 from functions.classifier.confidence import fit_temperature, softmax_rows  # noqa: E402
 from functions.classifier.engine import ClassifierEngine, model_dir  # noqa: E402
 from functions.classifier.lexical import LexicalIndex  # noqa: E402
@@ -169,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model-dir", default=None, help="model folder (default: the served one)")
     ap.add_argument("--names", default=str(REPO / "data" / "commercial_names"))
+    ap.add_argument("--mainland-words", default=str(REPO / "data" / "chinese" / "mainland_taiwan_words.csv"),
+                    help="mainland -> Taiwan goods words (CSV: mainland, taiwan, english)")
     ap.add_argument("--opencc-dir", default="", help="OpenCC dictionary folder (default: that of the installed opencc-python-reimplemented)")
     ap.add_argument("--heldout-model", default="",
                     help="also write a copy of the model with the index as measured (without the held-out names) to this folder,"
@@ -187,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     n_names = sum(r["text"] == r["name"] for r in rows)
     indexed, parts = split_names(rows)
     # The Taiwan phrases the names use (the held-out names are not asked), and the engine reads with this table.
-    to_traditional = TraditionalChinese.from_opencc(dictionary_dir, names=sorted({r["name"] for r in indexed}))
+    mainland = read_mainland_words(Path(args.mainland_words))
+    to_traditional = TraditionalChinese.from_opencc(dictionary_dir, names=sorted({r["name"] for r in indexed}), mainland=mainland)
     engine.to_traditional = to_traditional
     index = build_index(indexed, engine.label_index, to_traditional)
     # As the engine reads a query: an ambiguous Simplified character takes the reading whose pairs the index knows.
@@ -235,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
 
     if args.write:
-        to_traditional = TraditionalChinese.from_opencc(dictionary_dir, names=sorted({r["name"] for r in rows}))
+        to_traditional = TraditionalChinese.from_opencc(dictionary_dir, names=sorted({r["name"] for r in rows}), mainland=mainland)
         served = build_index(rows, engine.label_index, to_traditional)
         served.save(folder / INDEX_FILE)
         to_traditional.save(folder / CHINESE_TABLE)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from functions.classifier.chinese import TraditionalChinese
+from functions.classifier.chinese import TraditionalChinese, read_mainland_words
 from functions.classifier.engine import DEFAULT_MODEL_DIR, ClassifierEngine
 from functions.classifier.lexical import LexicalIndex, _delta_decode, _delta_encode, terms
 from functions.classifier.textprep import written_in_cjk
@@ -143,6 +143,18 @@ def test_an_ambiguous_character_takes_the_reading_whose_pairs_the_index_knows(op
     assert TraditionalChinese.load(tmp_path / "zh_s2t.json").convert("头发", known=known) == "頭髮"
 
 
+def test_a_mainland_word_becomes_the_taiwan_word_the_names_use(opencc_dictionary, tmp_path):
+    words = tmp_path / "words.csv"
+    words.write_text("mainland,taiwan,english\n方便面,泡麵,instant noodles\n充电宝,行動電源,power bank\n", encoding="utf-8")
+    # Given names that say 泡麵 and never 行動電源
+    table = TraditionalChinese.from_opencc(opencc_dictionary, names=["泡麵", "冷凍蝦"], mainland=read_mainland_words(words))
+    assert table.mainland == {"方便面": "泡麵"}
+    # Then the mainland word is replaced first, as written, and the characters after it
+    assert table.convert("方便面; 冷冻虾") == "泡麵; 冷凍蝦"
+    table.save(tmp_path / "zh_s2t.json")
+    assert TraditionalChinese.load(tmp_path / "zh_s2t.json").convert("方便面") == "泡麵"
+
+
 def test_a_taiwan_phrase_is_kept_only_where_the_names_use_one_of_its_forms(opencc_dictionary):
     (opencc_dictionary / "TWPhrases.txt").write_text("自行車\t腳踏車\n筆記本電腦\t膝上型電腦\n", encoding="utf-8")
     # Given names that say 自行車 (converted on both sides alike) and 筆記型電腦, never 筆記本電腦 or 膝上型電腦
@@ -160,6 +172,7 @@ def engine() -> ClassifierEngine:
     ("智慧型手機", "851713"), ("腳踏車", "871200"), ("冷凍蝦", "030617"), ("筆記型電腦", "847130"),
     ("智能手机", "851713"), ("自行车", "871200"),  # Simplified characters, mainland words
     ("笔记本电脑", "847130"), ("干香菇", "071234"), ("石英手表", "910211"),  # 干 read as 乾 (dried), 表 as 錶 (watch)
+    ("方便面", "190230"), ("Type-C数据线", "854442"),  # mainland words for 泡麵 and 傳輸線
 ])
 def test_committed_model_reads_obvious_chinese_descriptions(engine, text, accepted):
     result = engine.classify([text], top_k=5)["results"][0]
