@@ -182,10 +182,12 @@ class KoreanLexicon(_ScriptLexicon):
         self.longest = max((len(w) for w in lexicon), default=0)
 
     def translate_run(self, word: str) -> str:
-        """English for one run of Hangul: the word itself, or the longest known words it is made of, left to right."""
+        """English for one run of Hangul: the word itself, or the longest known words it is made of, left to right.
+        A word that leaves more than one syllable unexplained is dropped whole: it is most often a loanword the lexicon
+        lacks ("브라트부어스트", bratwurst), and the pieces found in it would be noise ("bra", "earth")."""
         if word in self.lexicon:
             return self.lexicon[word]
-        found, start = [], 0
+        found, start, unexplained = [], 0, 0
         while start < len(word):
             for end in range(min(len(word), start + self.longest), start, -1):
                 piece = word[start:end]
@@ -196,7 +198,8 @@ class KoreanLexicon(_ScriptLexicon):
                     break
             else:
                 start += 1
-        return " ".join(found)
+                unexplained += 1
+        return " ".join(found) if unexplained <= 1 else ""
 
 
 def _tidy(text: str) -> str:

@@ -154,6 +154,8 @@ LEXICON = KoreanLexicon({"냉동": "frozen", "참치": "tuna", "뼈": "boneless"
     ("자동차용 LED 12V", "car for LED 12V"),  # Latin words and numbers stay; a one-syllable ending only as the remainder
     ("냉동 참치; 베트남", "frozen tuna;"),  # an unknown word is dropped (the character index still reads it)
     ("베트남", ""),  # nothing known: "" so that the caller keeps the text
+    ("냉동참치즈", "frozen tuna"),  # one syllable left unexplained: the pieces stay
+    ("브라냉동트부", ""),  # more than one: a loanword the lexicon lacks, dropped whole rather than read as "frozen"
 ])
 def test_korean_lexicon_puts_words_into_english(text, english):
     assert LEXICON.to_english(text) == english
