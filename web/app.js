@@ -251,6 +251,8 @@
     $("describe").hidden = !!view; // the session view replaces the form; "Start over" brings it back
     if (!view) return;
     $("session-description").textContent = view.description || "";
+    $("session-read-as").textContent = view.read_as || "";
+    $("session-read-as-line").hidden = !view.read_as; // only when the classifier read a translation or expansion
     $("session-id").textContent = view.session_id;
     const done = view.status === "done";
     renderQuestion(done ? null : view.question, (view.history || []).length + 1);

@@ -56,6 +56,7 @@ class Prediction:
     probs: np.ndarray
     evidence_rows: np.ndarray
     evidence_scores: np.ndarray
+    read_as: str = ""  # the English text the model scored, when it differs from ``text``
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class ScoredText:
     temperature: float
     evidence_rows: np.ndarray
     evidence_scores: np.ndarray
+    read_as: str = ""  # the English text the model scored, when it differs from ``text``
 
 
 def group_probabilities(probs: np.ndarray, group_index: np.ndarray, n_groups: int) -> np.ndarray:
@@ -243,6 +245,8 @@ class ClassifierEngine:
         segment_fused = self.scorer.fused(self.encoder.encode(segment))[0] if segment else None
         lexical = self.lexical.scores(readable) if self.lexical is not None else None
         scores = self.scorer.combine(fused, segment_fused, lexical)
+        # what the user may see of how the text was read: a translation, a word put into English, an abbreviation written out
+        read_as = readable if readable.casefold() != text.casefold() else ""
         if korean or chinese:
             # Evidence only where the encoder read English: the exemplars' cosines to an embedding of Korean or Chinese
             # text mean nothing.
@@ -256,9 +260,9 @@ class ClassifierEngine:
                 weight = float(self.config.get(f"{key}_weight_untranslated", weight))
                 temperature = float(self.config.get(f"{key}_temperature_untranslated", temperature))
             if index is not None:
-                return ScoredText(text, scores + weight * index.scores(traditional), temperature, rows, sims)
-            return ScoredText(text, scores, temperature, rows, sims)
-        return ScoredText(text, scores, self.scorer.temperature, rows, sims)
+                return ScoredText(text, scores + weight * index.scores(traditional), temperature, rows, sims, read_as)
+            return ScoredText(text, scores, temperature, rows, sims, read_as)
+        return ScoredText(text, scores, self.scorer.temperature, rows, sims, read_as)
 
     def predict(self, text: str) -> Prediction:
         """Probabilities for one text (normalised here; idempotent on already normalised text)."""
@@ -268,7 +272,7 @@ class ClassifierEngine:
         if len(rows):
             best = np.argsort(-sims)[:EVIDENCE_LIMIT]
             rows, sims = rows[best], sims[best]
-        return Prediction(text, probs, rows, sims)
+        return Prediction(text, probs, rows, sims, scored.read_as)
 
     def hs4_probs(self, probs: np.ndarray) -> np.ndarray:
         return group_probabilities(probs, self.hs4_of, len(self.hs4_codes))
@@ -297,6 +301,7 @@ class ClassifierEngine:
         ]
         return {
             "text": pred.text,
+            "read_as": pred.read_as or None,
             "candidates": candidates,
             "hs4": hs4,
             "hs2": hs2,

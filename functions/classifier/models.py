@@ -109,6 +109,7 @@ class Evidence(BaseModel):
 
 class TextResult(BaseModel):
     text: str
+    read_as: str | None = None  # the English the model scored, when it is not the text as written (a translation, ...)
     candidates: list[Candidate]
     hs4: list[CodeProbability]
     hs2: list[CodeProbability]

@@ -309,6 +309,8 @@ def test_a_korean_description_on_the_korean_page_with_the_trained_classifier(bro
     assert untranslated_strings(browser, "ko") == []
     start(browser, "남성용 면 니트 티셔츠")
     assert not browser.visible(tid("error")), browser.text(tid("error-message"))
+    # And the page shows how the classifier read it: in English
+    assert browser.visible(tid("session-read-as")) and "cotton" in browser.text(tid("session-read-as")).lower()
     # Then the knitted T-shirt heading leads, the questions speak Korean and Korean trade names sit beside the HS wording
     if knitted_tshirt_heading_leads(browser, "예: "):
         assert browser.text(tid("question-step")) == "질문 1" and browser.text(tid("option-not_sure")) == "잘 모르겠음"

@@ -352,6 +352,7 @@ class DialogueEngine:
         return {
             "status": state["status"],
             "description": state["description"],
+            "read_as": state.get("read_as"),
             "lang": lang,
             "question": Question(**_question_fields(question)).view(lang) if question else None,
             "candidates": candidates,

@@ -27,6 +27,7 @@ class GuidedService:
         candidates = prediction["results"][0]["candidates"]
         state = self._engine.start(text, candidates, lang)
         state["model_version"] = prediction.get("model_version")
+        state["read_as"] = prediction["results"][0].get("read_as")  # how the classifier read it (a translation, ...)
         session = self._store.create(state)
         metrics.add_metric(name="GuidedSessionStarted", unit=MetricUnit.Count, value=1)
         return self._view(session)

@@ -216,3 +216,10 @@ def test_korean_words_inside_english_text_are_read_too(engine, text, accepted):
     # Then the Korean word decides (alone, "Samsung 15.6 inch" and "Frozen loin" say little) and the text comes back as written
     assert result["candidates"][0]["hs6"] == accepted
     assert result["text"] == text
+    # And the response says how it was read, the Korean word in English
+    assert result["read_as"] and not hangul_words(result["read_as"])
+
+
+def test_read_as_is_the_english_the_model_scored_or_none(engine):
+    results = engine.classify(["냉동 새우", "frozen shrimp", "BRKT ASSY-FR BUMPER"], top_k=1)["results"]
+    assert [r["read_as"] for r in results] == ["frozen shrimp", None, "bracket assembly-front BUMPER"]

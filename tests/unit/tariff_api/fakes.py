@@ -9,13 +9,14 @@ from functions.tariff_api.chalicelib.sessions import SessionConflict, StoredSess
 
 
 class CannedClassifier:
-    def __init__(self, candidates: list[dict]):
+    def __init__(self, candidates: list[dict], read_as: str | None = None):
         self.candidates = candidates
+        self.read_as = read_as
         self.calls: list[dict] = []
 
     def classify(self, payload: dict) -> dict:
         self.calls.append(payload)
-        return {"model_version": "test", "results": [{"text": payload["text"], "candidates": self.candidates}]}
+        return {"model_version": "test", "results": [{"text": payload["text"], "read_as": self.read_as, "candidates": self.candidates}]}
 
 
 class InMemorySessions:

@@ -23,6 +23,18 @@ def test_start_asks_the_classifier_for_the_prior_and_stores_the_session(service)
     assert service.get(view["session_id"]) == view
 
 
+def test_the_session_shows_how_the_classifier_read_the_description():
+    # Given a classifier that read a Korean description through its English translation
+    service = GuidedService(CannedClassifier(SHIRTS, read_as="men's cotton knitted t-shirt"), InMemorySessions(),
+                            DialogueEngine(get_nomenclature()))
+    view = service.start("남성용 면 니트 티셔츠", "ko")
+    # Then the view says so, and keeps saying so when the session is loaded again
+    assert view["description"] == "남성용 면 니트 티셔츠" and view["read_as"] == "men's cotton knitted t-shirt"
+    assert service.get(view["session_id"])["read_as"] == view["read_as"]
+    # An English description read as written has none
+    assert GuidedService(CannedClassifier(SHIRTS), InMemorySessions(), DialogueEngine(get_nomenclature())).start("shirt")["read_as"] is None
+
+
 def test_an_answer_bumps_the_version_and_a_stale_version_is_409(service):
     view = service.start("shirt")
     after = service.answer(view["session_id"], view["question"]["id"], NOT_SURE, version=1)
