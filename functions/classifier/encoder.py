@@ -130,13 +130,18 @@ class Scorer:
             fused[has] = (1 - self.knn_weight) * proto[has] + self.knn_weight * best[has]
         return fused, rows, sims
 
-    def combine(self, fused: np.ndarray, segment_fused: np.ndarray | None = None, lexical: np.ndarray | None = None) -> np.ndarray:
+    def combine(self, fused: np.ndarray, segment_fused: np.ndarray | None = None, lexical: np.ndarray | None = None,
+                segment_lexical: np.ndarray | None = None) -> np.ndarray:
         """Final scores: the neural scores of the whole text, averaged with those of the declaration's first
         field (weight ``segment_weight``) when it has several fields, plus ``lexical_weight`` x the lexical
-        cosine. Weights and temperature are fitted together on held-out data by the training script."""
+        cosine, itself averaged the same way with the first field's when that is given (brand, model and origin
+        words pull the word match away from the goods as they pull the embedding). Weights and temperature are
+        fitted together on held-out data by the training script."""
         total = fused
         if segment_fused is not None and self.segment_weight:
             total = (fused + self.segment_weight * segment_fused) / (1.0 + self.segment_weight)
+            if lexical is not None and segment_lexical is not None:
+                lexical = (lexical + self.segment_weight * segment_lexical) / (1.0 + self.segment_weight)
         if lexical is not None and self.lexical_weight:
             total = total + self.lexical_weight * lexical
         return total

@@ -170,6 +170,8 @@ class ClassifierEngine:
             segment_weight=self.config.get("segment_weight", 0.0), lexical_weight=self.config.get("lexical_weight", 0.0),
             headings=load_heading_vectors(folder), heading_of=self.hs4_of, heading_weight=self.config.get("heading_weight", 0.0),
         )
+        # since -r9-mixed: the word match of a declaration's first field is averaged in as its embedding's is
+        self.lexical_first_field = bool(self.config.get("lexical_first_field", False))
         lexical_path = folder / "lexical.npz"
         self.lexical = LexicalIndex.load(lexical_path) if lexical_path.exists() and self.scorer.lexical_weight else None
         # Chinese text: the English encoder cannot read it, so a character-pair index of the Traditional Chinese trade
@@ -244,7 +246,8 @@ class ClassifierEngine:
         segment = first_segment(readable) if self.scorer.segment_weight else None
         segment_fused = self.scorer.fused(self.encoder.encode(segment))[0] if segment else None
         lexical = self.lexical.scores(readable) if self.lexical is not None else None
-        scores = self.scorer.combine(fused, segment_fused, lexical)
+        segment_lexical = self.lexical.scores(segment) if segment and lexical is not None and self.lexical_first_field else None
+        scores = self.scorer.combine(fused, segment_fused, lexical, segment_lexical)
         # what the user may see of how the text was read: a translation, a word put into English, an abbreviation written out
         read_as = readable if readable.casefold() != text.casefold() else ""
         if korean or chinese:

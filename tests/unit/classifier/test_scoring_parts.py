@@ -108,6 +108,23 @@ def test_combine_averages_the_first_field_and_adds_the_lexical_score():
     np.testing.assert_allclose(scorer.combine(full, segment, lexical), [0.5, 0.4, 0.3])
     # A single-field text has no segment score: the full-text scores stay on their own scale
     np.testing.assert_allclose(scorer.combine(full, None, None), full)
+    # The first field's word match is averaged in as its embedding's is: (0.4 + 0.0) / 2 x 0.5 on the third label
+    np.testing.assert_allclose(scorer.combine(full, segment, lexical, np.zeros(3)), [0.5, 0.4, 0.2])
+    # ... and only where the text has a first field of its own
+    np.testing.assert_allclose(scorer.combine(full, None, lexical, np.zeros(3)), [0.2, 0.6, 0.3])
+
+
+def test_the_engine_reads_the_first_fields_words_when_its_config_says_so():
+    from functions.classifier.engine import DEFAULT_MODEL_DIR, ClassifierEngine
+
+    engine = ClassifierEngine(DEFAULT_MODEL_DIR)
+    assert engine.lexical_first_field  # the committed model (-r9-mixed) does
+    declaration = "Frozen shrimp; TOYOTA BRAKE; CHINA"
+    with_first_field = engine.scores(declaration).scores
+    engine.lexical_first_field = False
+    # Then without it the brand and origin words weigh as much as the goods in the word match, and the scores differ
+    assert not np.allclose(engine.scores(declaration).scores, with_first_field)
+    assert np.allclose(engine.scores("frozen shrimp").scores, ClassifierEngine(DEFAULT_MODEL_DIR).scores("frozen shrimp").scores)
 
 
 def test_combine_with_zero_weights_is_the_plain_score():
