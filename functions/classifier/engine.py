@@ -236,10 +236,9 @@ class ClassifierEngine:
         else:
             # English goods with a Korean or Chinese word among them ("Frozen 참치 loin", "联想 ThinkPad 笔记本电脑"):
             # the words the lexicons know are put into English too, and the text stays on the English path.
-            in_english = self.cjk_words_in_english(text) if HANGUL_RUN.search(text) or HAN_RUN.search(text) else ""
+            in_english = self.cjk_words_in_english(text)
         # (a French description with a Korean word in it is read as French once the word is in English)
-        latin = in_english if in_english and not (korean or chinese) else text
-        foreign = self.to_english.to_english(latin) if self.to_english is not None and not written_in_cjk(text) else (text, None)
+        foreign = self.to_english.to_english(in_english or text) if self.to_english is not None and not written_in_cjk(text) else (text, None)
         readable = foreign[0] if foreign[1] else expand_abbreviations(normalize_query(in_english) if in_english else text)
         q = self.encoder.encode(readable)
         fused, rows, sims = self.scorer.fused(q)

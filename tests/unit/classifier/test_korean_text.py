@@ -223,3 +223,9 @@ def test_korean_words_inside_english_text_are_read_too(engine, text, accepted):
 def test_read_as_is_the_english_the_model_scored_or_none(engine):
     results = engine.classify(["냉동 새우", "frozen shrimp", "BRKT ASSY-FR BUMPER"], top_k=1)["results"]
     assert [r["read_as"] for r in results] == ["frozen shrimp", None, "bracket assembly-front BUMPER"]
+
+
+def test_a_french_description_with_a_korean_word_is_read_as_french_once_the_word_is_in_english(engine):
+    result = engine.classify(["Crevettes 새우 congelées"], top_k=1)["results"][0]
+    assert set(result["read_as"].split()) >= {"shrimps", "frozen"}  # the French words and the Korean one, all in English
+    assert result["candidates"][0]["hs6"] == "030617"
