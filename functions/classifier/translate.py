@@ -215,6 +215,12 @@ CHINESE_LEXICON_FILE = "zh_lexicon.json.gz"
 HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
+def han_trigrams(text: str) -> list[str]:
+    """The overlapping runs of three Han characters: the words of three characters (電磁爐 induction cooker, 保溫杯
+    vacuum cup), whose pairs alone read as other words (電磁 solenoid, 磁爐)."""
+    return [run[i : i + 3] for run in HAN_RUN.findall(unicodedata.normalize("NFKC", text)) for i in range(len(run) - 2)]
+
+
 def han_tokens(text: str) -> list[str]:
     """The tokens the Chinese lexicon is keyed by: each run of Han characters as its overlapping character pairs (a
     run of one character as itself). Chinese writes no spaces and most words are two characters long, so the pairs
@@ -228,9 +234,22 @@ def han_tokens(text: str) -> list[str]:
 class ChineseLexicon(_ScriptLexicon):
     """Traditional Chinese goods names put into English, pair by pair, with a lexicon learned from the Chinese names of
     the commercial names index and their English entries (IBM Model 1, ``scripts/build_cjk_index.py``): "冷凍蝦仁" ->
-    "frozen shrimp". The caller converts Simplified text to Traditional first."""
+    "frozen shrimp". Words of three characters the lexicon knows are read whole, in place of their two pairs
+    ("電磁爐" -> "induction cooker", where the pairs say "solenoid valve induction"). The caller converts Simplified
+    text to Traditional first."""
 
     RUN = HAN_RUN
 
     def translate_run(self, run: str) -> str:
-        return " ".join(self.lexicon[t] for t in han_tokens(run) if t in self.lexicon)
+        if len(run) == 1:
+            return self.lexicon.get(run, "")
+        words, i = [], 0
+        while i < len(run) - 1:
+            if run[i : i + 3] in self.lexicon and i + 3 <= len(run):
+                words.append(self.lexicon[run[i : i + 3]])
+                i += 2  # the next pair starts at the trigram's last character
+                continue
+            if run[i : i + 2] in self.lexicon:
+                words.append(self.lexicon[run[i : i + 2]])
+            i += 1
+        return " ".join(words)

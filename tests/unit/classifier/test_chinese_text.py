@@ -194,7 +194,8 @@ def test_han_tokens_are_the_overlapping_character_pairs_of_each_run():
     assert han_tokens("鞋; NIKE 運動鞋") == ["鞋", "運動", "動鞋"]  # a one-character run stays itself
 
 
-ZH = ChineseLexicon({"冷凍": "frozen", "蝦仁": "shrimp", "不鏽": "stainless", "鏽鋼": "stainless steel", "螺栓": "bolt"})
+ZH = ChineseLexicon({"冷凍": "frozen", "蝦仁": "shrimp", "不鏽": "stainless", "鏽鋼": "stainless steel", "螺栓": "bolt",
+                     "電磁": "solenoid", "磁爐": "induction", "電磁爐": "induction cooker", "爐架": "rack"})
 
 
 @pytest.mark.parametrize(("text", "english"), [
@@ -202,6 +203,9 @@ ZH = ChineseLexicon({"冷凍": "frozen", "蝦仁": "shrimp", "不鏽": "stainles
     ("不鏽鋼螺栓 M8", "stainless steel bolt M8"),  # overlapping pairs, the repeated word said once; Latin and numbers stay
     ("冷凍蝦仁; 越南", "frozen shrimp;"),  # an unknown run is dropped (the character index still reads it)
     ("越南", ""),  # nothing known: "" so that the caller keeps the text
+    ("電磁爐", "induction cooker"),  # a word of three characters the lexicon knows is read whole, not as its two pairs
+    ("電磁爐架", "induction cooker rack"),  # ... and the pair that starts at its last character follows
+    ("電磁", "solenoid"),
 ])
 def test_chinese_lexicon_puts_pairs_into_english(text, english):
     assert ZH.to_english(text) == english
@@ -212,6 +216,16 @@ def test_chinese_lexicon_is_learned_from_names_and_their_english_entries():
              ("冷凍鮭魚", "frozen salmon"), ("冷藏鮭魚", "chilled salmon")]
     lexicon = build_cjk_index.learn_lexicon(names, TraditionalChinese({}, {}))
     assert {k: lexicon[k] for k in ("冷凍", "冷藏", "蝦仁")} == {"冷凍": "frozen", "冷藏": "chilled", "蝦仁": "shrimp"}
+    assert not any(len(k) == 3 for k in lexicon)  # no run of three characters is held by enough names
+
+
+def test_a_word_of_three_characters_joins_the_lexicon_when_enough_names_hold_it():
+    names = [("電磁爐", "induction cooker"), ("家用電磁爐", "household induction cooker"), ("商用電磁爐", "commercial induction cooker"),
+             ("嵌入式電磁爐", "built-in induction cooker"), ("電磁閥", "solenoid valve"), ("氣動電磁閥", "pneumatic solenoid valve"),
+             ("家用電鍋", "household rice cooker"), ("商用冰箱", "commercial refrigerator")]
+    lexicon = build_cjk_index.learn_lexicon(names, TraditionalChinese({}, {}))
+    assert build_cjk_index.TRIGRAM_MIN_NAMES == 4
+    assert "cooker" in lexicon["電磁爐"].split() and "電磁閥" not in lexicon  # four names hold 電磁爐, two 電磁閥
 
 
 def test_a_chinese_declaration_with_english_fields_is_read_in_chinese(engine):
