@@ -44,6 +44,7 @@ from model_card import artifact_files, file_table, sha256  # noqa: E402  (shared
 from training_data import (  # noqa: E402  (torch-free half of the training code)
     NAME_SOURCES,
     DeclarationComposer,
+    Prefetcher,
     augment,
     catalog_name,
     commercial_rows,
@@ -362,8 +363,36 @@ def main(argv=None) -> int:
         encoder.train()
         bar = tqdm(range(args.steps), desc="train", mininterval=5)
         ema = None
-        pending: list[np.ndarray] = []
         aug_rng = random.Random(args.seed + 1)
+
+        def training_batches():
+            """(HS6 label ids, tokenized texts) of each step, in the order the seeded samplers give them."""
+            pending: list[np.ndarray] = []
+            while True:
+                if not pending:  # length-bucketed batches: draw 8 batches at once, group similar lengths
+                    pool = sampler.choice(len(train), size=args.batch * 8, replace=False, p=weights)
+                    pool = pool[np.argsort([n_tokens[i] for i in pool], kind="stable")]
+                    pending = [pool[k * args.batch : (k + 1) * args.batch] for k in range(8)]
+                    sampler.shuffle(pending)
+                idx = pending.pop()
+                texts = []
+                for i in idx:
+                    roll = aug_rng.random()
+                    if roll < args.compose:
+                        texts.append(normalize_query(composer.compose(train[i]["hs6"], train_texts[i])))
+                    elif roll < args.compose + args.catalog and train[i]["source"] in NAME_SOURCES and (
+                            catalog := catalog_name(train_texts[i], aug_rng)):
+                        texts.append(normalize_query(catalog if aug_rng.random() < 0.5 else f"{catalog}{aug_rng.choice([' ', '; ', ', '])}{part_number(aug_rng)}"))
+                    elif roll < args.compose + args.catalog + args.augment:
+                        texts.append(augment(train_texts[i], aug_rng))
+                    else:
+                        texts.append(train_texts[i])
+                yield (torch.tensor([lab_idx[train[i]["hs6"]] for i in idx]),
+                       tokenizer(texts, padding=True, truncation=True, max_length=args.train_max_len, return_tensors="pt"))
+
+        # The next batches are made in a thread while the device computes this one (the text synthesis and the tokenizer
+        # would otherwise leave a GPU idle for part of every step); one thread keeps the seeded order.
+        batches = Prefetcher(training_batches(), depth=4)
         train_start[0] = time.time()
         steps_done = 0
         for step in bar:
@@ -371,26 +400,8 @@ def main(argv=None) -> int:
                 print(f"[train] time budget reached after {step} steps", flush=True)
                 break
             steps_done = step + 1
-            if not pending:  # length-bucketed batches: draw 8 batches at once, group similar lengths
-                pool = sampler.choice(len(train), size=args.batch * 8, replace=False, p=weights)
-                pool = pool[np.argsort([n_tokens[i] for i in pool], kind="stable")]
-                pending = [pool[k * args.batch : (k + 1) * args.batch] for k in range(8)]
-                sampler.shuffle(pending)
-            idx = pending.pop()
-            texts = []
-            for i in idx:
-                roll = aug_rng.random()
-                if roll < args.compose:
-                    texts.append(normalize_query(composer.compose(train[i]["hs6"], train_texts[i])))
-                elif roll < args.compose + args.catalog and train[i]["source"] in NAME_SOURCES and (
-                        catalog := catalog_name(train_texts[i], aug_rng)):
-                    texts.append(normalize_query(catalog if aug_rng.random() < 0.5 else f"{catalog}{aug_rng.choice([' ', '; ', ', '])}{part_number(aug_rng)}"))
-                elif roll < args.compose + args.catalog + args.augment:
-                    texts.append(augment(train_texts[i], aug_rng))
-                else:
-                    texts.append(train_texts[i])
-            y6 = torch.tensor([lab_idx[train[i]["hs6"]] for i in idx], device=device)
-            b = tokenizer(texts, padding=True, truncation=True, max_length=args.train_max_len, return_tensors="pt")
+            y6, b = next(batches)
+            y6 = y6.to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
                 q = encoder(b["input_ids"].to(device), b["attention_mask"].to(device))
             q = q.float()
@@ -408,6 +419,7 @@ def main(argv=None) -> int:
             if step % max(100, args.steps // 20) == 99:  # periodic checkpoint (a killed run can still be exported)
                 ckpt.parent.mkdir(parents=True, exist_ok=True)
                 torch.save({"encoder": encoder.state_dict(), "W6": W6.detach(), "W4": W4.detach(), "W2": W2.detach(), "steps": steps_done}, ckpt)
+        batches.close()  # before anything else uses the tokenizer
         ckpt.parent.mkdir(parents=True, exist_ok=True)
         torch.save({"encoder": encoder.state_dict(), "W6": W6.detach(), "W4": W4.detach(), "W2": W2.detach(), "steps": steps_done}, ckpt)
         args.steps_done = steps_done

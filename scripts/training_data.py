@@ -7,8 +7,10 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import queue
 import random
 import re
+import threading
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -299,3 +301,52 @@ def dedupe(rows: list[dict]) -> list[dict]:
             seen.add(key)
             out.append(r)
     return out
+
+
+class Prefetcher:
+    """Items of a generator made ahead in one background thread, at most ``depth`` waiting; ``close`` stops it and waits
+    for it to end (so that nothing else runs the generator's tokenizer at the same time). An error in the generator is
+    raised by ``next``."""
+
+    _END = object()
+
+    def __init__(self, items, depth: int = 4) -> None:
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._fill, args=(items,), name="batches", daemon=True)
+        self._thread.start()
+
+    def _put(self, item) -> bool:
+        """Waits for room, or for ``close``; False once closed."""
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _fill(self, items) -> None:
+        try:
+            for item in items:
+                if not self._put(item):
+                    return
+        except BaseException as exc:  # handed to the consumer
+            self._put(exc)
+            return
+        self._put(self._END)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        item = self._queue.get()
+        if item is self._END:
+            raise StopIteration
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()

@@ -116,3 +116,34 @@ def test_pinned_split_reproduces_a_run_and_survives_new_data(tmp_path):
     assert same == held
     assert held_grown == held
     assert all(any(r is g for g in train_grown) for r in grown[len(rows):])
+
+
+def test_prefetcher_keeps_the_order_and_stops_when_closed():
+    made = []
+
+    def numbers():
+        for n in range(1000):
+            made.append(n)
+            yield n
+
+    batches = td.Prefetcher(numbers(), depth=3)
+    # Given a consumer that takes five items, the items come in the generator's order
+    assert [next(batches) for _ in range(5)] == [0, 1, 2, 3, 4]
+    # When it is closed, the thread ends having made at most the waiting items and one more
+    batches.close()
+    assert not batches._thread.is_alive() and len(made) <= 5 + 3 + 1
+
+
+def test_prefetcher_hands_an_error_of_the_generator_to_the_consumer():
+    def failing():
+        yield 1
+        raise ValueError("bad row")
+
+    batches = td.Prefetcher(failing())
+    assert next(batches) == 1
+    with pytest.raises(ValueError, match="bad row"):
+        next(batches)
+
+
+def test_prefetcher_ends_with_a_finite_generator():
+    assert list(td.Prefetcher(iter(range(7)), depth=2)) == list(range(7))
