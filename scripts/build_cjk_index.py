@@ -49,7 +49,7 @@ from functions.classifier.confidence import fit_temperature, softmax_rows  # noq
 from functions.classifier.engine import ClassifierEngine, model_dir  # noqa: E402
 from functions.classifier.lexical import LexicalIndex  # noqa: E402
 from functions.classifier.textprep import normalize_query, written_in_cjk  # noqa: E402
-from functions.classifier.translate import CHINESE_LEXICON_FILE, ChineseLexicon, han_tokens, han_trigrams  # noqa: E402
+from functions.classifier.translate import CHINESE_LEXICON_FILE, HAN_RUN, ChineseLexicon, han_tokens, han_trigrams  # noqa: E402
 from model_card import rewrite_card  # noqa: E402
 from training_data import chinese_index_entries  # noqa: E402
 from build_translation_lexicon import learn_word_lexicon, save_lexicon  # noqa: E402
@@ -96,7 +96,10 @@ def learn_lexicon(pairs: list[tuple[str, str]], to_traditional: TraditionalChine
     trigrams = learn_word_lexicon([(han_trigrams(name), term) for name, term in names])
     held_by = Counter(t for name, _ in names for t in set(han_trigrams(name)))
     lexicon.update({t: english for t, english in trigrams.items() if held_by[t] >= TRIGRAM_MIN_NAMES})
-    return lexicon
+    # The last character of each run, aligned alone: the head noun a name ends with (凳 stool, 鍋 pot), read when the run's
+    # last pair is unknown. A character that is also a name of its own keeps that name's word.
+    heads = learn_word_lexicon([([run[-1] for run in HAN_RUN.findall(name) if len(run) > 1], term) for name, term in names])
+    return {**heads, **lexicon}
 
 
 def held_out_part(name: str) -> str | None:
@@ -253,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         served.save(folder / INDEX_FILE)
         to_traditional.save(folder / CHINESE_TABLE)
         lexicon = learn_lexicon(name_pairs, to_traditional)
-        n_pairs = sum(len(token) <= 2 for token in lexicon)
+        n_pairs = sum(len(token) == 2 for token in lexicon)
+        n_single = sum(len(token) == 1 for token in lexicon)
         save_lexicon(lexicon, folder / CHINESE_LEXICON_FILE)
         config_path = folder / "config.json"
         config = json.loads(config_path.read_text(encoding="utf-8"))
@@ -261,13 +265,14 @@ def main(argv: list[str] | None = None) -> int:
                        "cjk_weight_untranslated": plain_weight, "cjk_temperature_untranslated": plain_temperature,
                        "cjk_index": f"{n_names} Traditional Chinese names of data/commercial_names, alone and with their condition ({len(rows)} rows;"
                                     " characters and character pairs)",
-                       "chinese_lexicon": f"{n_pairs} Traditional Chinese character pairs and {len(lexicon) - n_pairs} runs of three -> English ({CHINESE_LEXICON_FILE}, IBM Model 1"
+                       "chinese_lexicon": f"{n_pairs} Traditional Chinese character pairs, {len(lexicon) - n_pairs - n_single} runs of three and {n_single} single characters -> English ({CHINESE_LEXICON_FILE}, IBM Model 1"
                                           " on the Chinese names of the commercial names index and their English entries)",
                        "metrics_cjk_heldout": report})
         config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")
         rewrite_card(folder, {"- Chinese:": (
             f"- Chinese: text written mostly in Han characters is put into English pair of characters by pair with `{CHINESE_LEXICON_FILE}`"
-            f" ({n_pairs} pairs and {len(lexicon) - n_pairs} words of three characters, read whole where they occur; IBM Model 1 on the Chinese"
+            f" ({n_pairs} pairs, {len(lexicon) - n_pairs - n_single} words of three characters read whole where they occur, and {n_single} single"
+            f" characters, the head noun a name ends with, read where the last pair is unknown; IBM Model 1 on the Chinese"
             f" names and their English entries) and scored on the English path, plus"
             f" `{INDEX_FILE}`, a character and character-pair TF-IDF index of the {n_names} Traditional Chinese names of the commercial"
             f" names index ({len(rows)} rows), weight {weight}, temperature {temperature:.4f} (fitted on held-out names). Held-out names"

@@ -235,21 +235,27 @@ class ChineseLexicon(_ScriptLexicon):
     """Traditional Chinese goods names put into English, pair by pair, with a lexicon learned from the Chinese names of
     the commercial names index and their English entries (IBM Model 1, ``scripts/build_cjk_index.py``): "冷凍蝦仁" ->
     "frozen shrimp". Words of three characters the lexicon knows are read whole, in place of their two pairs
-    ("電磁爐" -> "induction cooker", where the pairs say "solenoid valve induction"). The caller converts Simplified
-    text to Traditional first."""
+    ("電磁爐" -> "induction cooker", where the pairs say "solenoid valve induction"). Chinese names put the head noun
+    last (塑膠矮凳: plastic low stool), so when a run of three characters or more ends in a pair the lexicon lacks, its last
+    character is read alone ("凳" -> "stool"); a run of two is left alone, being as often a name or a brand (天福) as a
+    word. The caller converts Simplified text to Traditional first."""
 
     RUN = HAN_RUN
 
     def translate_run(self, run: str) -> str:
         if len(run) == 1:
             return self.lexicon.get(run, "")
-        words, i = [], 0
+        words, i, last_known = [], 0, False
         while i < len(run) - 1:
             if run[i : i + 3] in self.lexicon and i + 3 <= len(run):
                 words.append(self.lexicon[run[i : i + 3]])
+                last_known = i + 3 == len(run)
                 i += 2  # the next pair starts at the trigram's last character
                 continue
             if run[i : i + 2] in self.lexicon:
                 words.append(self.lexicon[run[i : i + 2]])
+                last_known = i + 2 == len(run)
             i += 1
+        if not last_known and len(run) > 2 and run[-1] in self.lexicon:
+            words.append(self.lexicon[run[-1]])
         return " ".join(words)

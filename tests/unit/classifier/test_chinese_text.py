@@ -195,7 +195,8 @@ def test_han_tokens_are_the_overlapping_character_pairs_of_each_run():
 
 
 ZH = ChineseLexicon({"冷凍": "frozen", "蝦仁": "shrimp", "不鏽": "stainless", "鏽鋼": "stainless steel", "螺栓": "bolt",
-                     "電磁": "solenoid", "磁爐": "induction", "電磁爐": "induction cooker", "爐架": "rack"})
+                     "電磁": "solenoid", "磁爐": "induction", "電磁爐": "induction cooker", "爐架": "rack",
+                     "塑膠": "plastic", "凳": "stool", "福": "fortune"})
 
 
 @pytest.mark.parametrize(("text", "english"), [
@@ -206,6 +207,8 @@ ZH = ChineseLexicon({"冷凍": "frozen", "蝦仁": "shrimp", "不鏽": "stainles
     ("電磁爐", "induction cooker"),  # a word of three characters the lexicon knows is read whole, not as its two pairs
     ("電磁爐架", "induction cooker rack"),  # ... and the pair that starts at its last character follows
     ("電磁", "solenoid"),
+    ("塑膠矮凳", "plastic stool"),  # the last pair (矮凳) is unknown: the head noun, the last character, is read alone
+    ("天福", ""),  # ... but not in a run of two, as often a name or a brand as a word
 ])
 def test_chinese_lexicon_puts_pairs_into_english(text, english):
     assert ZH.to_english(text) == english
@@ -226,6 +229,8 @@ def test_a_word_of_three_characters_joins_the_lexicon_when_enough_names_hold_it(
     lexicon = build_cjk_index.learn_lexicon(names, TraditionalChinese({}, {}))
     assert build_cjk_index.TRIGRAM_MIN_NAMES == 4
     assert "cooker" in lexicon["電磁爐"].split() and "電磁閥" not in lexicon  # four names hold 電磁爐, two 電磁閥
+    # and the last character of each name is learned alone, as the head noun the name ends with
+    assert "cooker" in lexicon["爐"].split() and "valve" in lexicon["閥"].split()
 
 
 def test_a_chinese_declaration_with_english_fields_is_read_in_chinese(engine):
