@@ -247,7 +247,7 @@ class ChineseLexicon(_ScriptLexicon):
             return self.lexicon.get(run, "")
         words, i, last_known = [], 0, False
         while i < len(run) - 1:
-            if run[i : i + 3] in self.lexicon and i + 3 <= len(run):
+            if i + 3 <= len(run) and run[i : i + 3] in self.lexicon:
                 words.append(self.lexicon[run[i : i + 3]])
                 last_known = i + 3 == len(run)
                 i += 2  # the next pair starts at the trigram's last character
