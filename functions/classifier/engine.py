@@ -238,7 +238,7 @@ class ClassifierEngine:
             # the words the lexicons know are put into English too, and the text stays on the English path.
             in_english = self.cjk_words_in_english(text)
         # (a French description with a Korean word in it is read as French once the word is in English)
-        foreign = self.to_english.to_english(in_english or text) if self.to_english is not None and not written_in_cjk(text) else (text, None)
+        foreign = self.to_english.to_english(in_english or text) if self.to_english is not None and not (korean or chinese) else (text, None)
         readable = foreign[0] if foreign[1] else expand_abbreviations(normalize_query(in_english) if in_english else text)
         q = self.encoder.encode(readable)
         fused, rows, sims = self.scorer.fused(q)
