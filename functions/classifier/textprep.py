@@ -45,6 +45,57 @@ def expand_abbreviations(text: str) -> str:
     return _ABBREVIATION_RE.sub(lambda m: _ABBREVIATIONS[m.group(1).lower()], text)
 
 
+# Words run together, as data entry and OCR leave them ("Pork meatfrozen", "SELFADHESIVE TAPE"): the encoder cuts an
+# unknown word into word pieces that mean little, and the word index misses it. Such a word is split into two or three
+# words the index knows well, only where it is not a word of its own.
+_LETTERS = re.compile(r"[A-Za-z]+")
+RUN_ON_MIN_LENGTH = 7  # shorter unknown words are more often names, codes or misspellings than two words
+RUN_ON_MIN_PIECE = 3
+RUN_ON_MAX_PIECES = 3
+
+
+class RunOnWords:
+    """Splits a word that no vocabulary knows into the fewest words of ``common`` that spell it ("meatfrozen" ->
+    "meat frozen"); among as few pieces, the most common ones win (lowest sum of their idf: "ball screw", not "balls
+    crew"). ``known``: words left as they are (the tokenizer's whole words and the word index's words: "germany" is not
+    "germ any"). ``common``: the pieces a split may use, with their idf (the word index's frequent words, so that rare
+    ones such as "ana" or "dam" cannot make up a split)."""
+
+    def __init__(self, known: frozenset[str], common: dict[str, float]) -> None:
+        self.known = known
+        self.common = {w: idf for w, idf in common.items() if len(w) >= RUN_ON_MIN_PIECE}
+
+    def pieces(self, word: str) -> list[str] | None:
+        """The split of one word (its own letters, case kept), or None when it is known or no split exists."""
+        lower = word.lower()
+        if len(lower) < RUN_ON_MIN_LENGTH or lower in self.known:
+            return None
+        best: tuple[int, float, list[int]] | None = None  # (pieces, sum of the pieces' idf, cut positions)
+        stack: list[list[int]] = [[0]]
+        while stack:
+            cuts = stack.pop()
+            start = cuts[-1]
+            for end in range(start + RUN_ON_MIN_PIECE, len(lower) + 1):
+                if lower[start:end] not in self.common:
+                    continue
+                if end == len(lower):
+                    done = cuts + [end]
+                    if len(done) > 2:  # at least two pieces
+                        key = (len(done) - 1, sum(self.common[lower[a:b]] for a, b in zip(done, done[1:])), done)
+                        if best is None or key[:2] < best[:2]:
+                            best = key
+                elif len(cuts) < RUN_ON_MAX_PIECES:
+                    stack.append(cuts + [end])
+        if best is None:
+            return None
+        cuts = best[2]
+        return [word[a:b] for a, b in zip(cuts, cuts[1:])]
+
+    def split(self, text: str) -> str:
+        """``text`` with each run-on word written as its words."""
+        return _LETTERS.sub(lambda m: " ".join(self.pieces(m.group(0)) or [m.group(0)]), text)
+
+
 _SEGMENT_SPLIT = re.compile(r"\s*[;|\n]+\s*")
 
 

@@ -15,7 +15,8 @@ from functions.classifier.encoder import (
     save_prototypes,
 )
 from functions.classifier.lexical import LexicalIndex, terms
-from functions.classifier.textprep import expand_abbreviations, first_segment
+from functions.classifier.engine import DEFAULT_MODEL_DIR, ClassifierEngine
+from functions.classifier.textprep import RunOnWords, expand_abbreviations, first_segment
 
 TEXTS = [
     "frozen yellowfin tuna", "yellowfin tuna frozen whole", "frozen skipjack tuna",
@@ -190,3 +191,37 @@ def test_rare_words_left_out_of_the_vocabulary_still_count_in_a_row_length():
     index = LexicalIndex.build(texts, [0, 0, 1, 1, 1], n_labels=2, min_df=2)
     assert "mudguards" not in index.vocab
     assert index.scores("bicycle").argmax() == 0
+
+
+# ---------------------------------------------------------------- words run together
+RUN_ON_COMMON = {"meat": 5.0, "frozen": 4.0, "self": 6.0, "adhesive": 6.5, "germ": 9.0, "any": 6.0, "ball": 7.0,
+                 "balls": 8.0, "screw": 6.0, "crew": 9.5, "water": 5.0, "salt": 6.0, "dextrose": 8.0, "on": 3.0}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Pork meatfrozen", "Pork meat frozen"),
+        ("SELFADHESIVE TAPE", "SELF ADHESIVE TAPE"),  # the word's own letters, case kept
+        ("Beef added watersaltdextrose", "Beef added water salt dextrose"),  # three pieces
+        ("BALLSCREW", "BALL SCREW"),  # among two-piece splits the more common pieces win, not "balls crew"
+        ("made in germany", "made in germany"),  # a known word is left whole although "germ any" spells it
+        ("meatsauce", "meatsauce"),  # no split into common words: left as written
+        ("frozenon", "frozenon"),  # pieces shorter than three letters do not count
+        ("beef frozen", "beef frozen"),  # short words are never split
+    ],
+)
+def test_run_on_words_are_split_into_common_words_only_where_no_vocabulary_knows_them(text, expected):
+    # Given a vocabulary that knows "germany" and the index's frequent words with their idf
+    splitter = RunOnWords(frozenset({"germany", "made", "in", "tape", "pork", "beef", "added"}), RUN_ON_COMMON)
+    # When a text is split, Then only unknown run-on words change
+    assert splitter.split(text) == expected
+
+
+def test_the_served_engine_reads_run_on_words_apart_and_says_so():
+    engine = ClassifierEngine(DEFAULT_MODEL_DIR)
+    result = engine.classify(["Pork meatfrozen; BONELESS LOIN; USA"], top_k=1)["results"][0]
+    assert result["read_as"] == "Pork meat frozen; BONELESS LOIN; USA"
+    assert result["candidates"][0]["hs6"][:4] == "0203"  # meat of swine, frozen
+    # a word of its own is never cut, even where two frequent words spell it
+    assert engine.classify(["Frozen pork; GERMANY"], top_k=1)["results"][0]["read_as"] is None
