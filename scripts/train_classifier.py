@@ -51,6 +51,7 @@ from training_data import (  # noqa: E402  (torch-free half of the training code
     corpus_rows,
     dedupe,
     load_hs2022,
+    misspell,
     noise_field,
     part_number,
     read_heldout_keys,
@@ -219,6 +220,8 @@ def main(argv=None) -> int:
     ap.add_argument("--augment", type=float, default=0.3, help="share of training texts given declaration-style noise")
     ap.add_argument("--compose", type=float, default=0.15,
                     help="share of training texts replaced by a synthetic declaration of the same label (DeclarationComposer)")
+    ap.add_argument("--typos", type=float, default=0.0,
+                    help="share of training texts given one typing slip (training_data.misspell; 0 keeps the seeded order of earlier runs)")
     ap.add_argument("--catalog", type=float, default=0.1,
                     help="share of trade-name training texts rewritten catalogue-style, head noun first (\"SEAL-OIL\")")
     ap.add_argument("--lexical", action=argparse.BooleanOptionalAction, default=True,
@@ -364,6 +367,7 @@ def main(argv=None) -> int:
         bar = tqdm(range(args.steps), desc="train", mininterval=5)
         ema = None
         aug_rng = random.Random(args.seed + 1)
+        typo_rng = random.Random(args.seed + 3)  # its own generator, so that --typos 0 draws exactly as before
 
         def training_batches():
             """(HS6 label ids, tokenized texts) of each step, in the order the seeded samplers give them."""
@@ -387,6 +391,8 @@ def main(argv=None) -> int:
                         texts.append(augment(train_texts[i], aug_rng))
                     else:
                         texts.append(train_texts[i])
+                    if args.typos and typo_rng.random() < args.typos:
+                        texts[-1] = misspell(texts[-1], typo_rng)
                 yield (torch.tensor([lab_idx[train[i]["hs6"]] for i in idx]),
                        tokenizer(texts, padding=True, truncation=True, max_length=args.train_max_len, return_tensors="pt"))
 

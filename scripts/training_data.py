@@ -194,6 +194,34 @@ def augment(text: str, rng: random.Random) -> str:
     return sep.join(extras) + sep + text
 
 
+_TYPO_WORD = re.compile(r"[A-Za-z]{5,}")
+_TYPO_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def misspell(text: str, rng: random.Random) -> str:
+    """``text`` with one typing slip in one word of 5+ letters (a letter dropped, doubled letters swapped, a letter
+    replaced or one slipped in; never the first letter), as declarations are typed. The text as it is when it has no
+    such word. Real declarations carry such slips ("Gound seasoned pork"), and a word index cannot mend them without
+    a dictionary (docs/model.md, round 10), so the encoder is taught to read past them."""
+    words = list(_TYPO_WORD.finditer(text))
+    if not words:
+        return text
+    match = rng.choice(words)
+    word, i = match.group(0), rng.randrange(1, len(match.group(0)) - 1)
+    letter = rng.choice(_TYPO_LETTERS)
+    letter = letter.upper() if word[i].isupper() else letter
+    slip = rng.randrange(4)
+    if slip == 0:
+        word = word[:i] + word[i + 1 :]
+    elif slip == 1:
+        word = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    elif slip == 2:
+        word = word[:i] + letter + word[i + 1 :]
+    else:
+        word = word[:i] + letter + word[i:]
+    return text[: match.start()] + word + text[match.end() :]
+
+
 NAME_SOURCES = {"commercial-names", "commercial_index"}
 _TARIFF_SOURCES = {"hs2022", "kr_hsk", "kr-hsk", "eu_cn2023", "eu-cn2023", "us_hts2017", "eu_taric2025", "eu-taric2025"}
 

@@ -147,3 +147,35 @@ def test_prefetcher_hands_an_error_of_the_generator_to_the_consumer():
 
 def test_prefetcher_ends_with_a_finite_generator():
     assert list(td.Prefetcher(iter(range(7)), depth=2)) == list(range(7))
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance (a swap of neighbours counts once)."""
+    d = [[max(i, j) if min(i, j) == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+def test_misspell_makes_one_slip_in_one_long_word_and_keeps_its_first_letter():
+    text = "Frozen boneless pork loin; USA"
+    slipped = Counter()
+    for seed in range(300):
+        out = td.misspell(text, random.Random(seed))
+        # Then exactly one word changed, by one edit, and it was a word of 5+ letters whose first letter stays
+        changed = [(a, b) for a, b in zip(text.split(), out.split()) if a != b]
+        assert len(out.split()) == len(text.split()) and len(changed) <= 1
+        if changed:
+            before, after = changed[0]
+            assert len(before.strip(";")) >= 5 and after[0] == before[0]
+            assert _edit_distance(before, after) == 1
+            slipped[before] += 1
+    # and the slips spread over the long words, never the short ones
+    assert set(slipped) == {"Frozen", "boneless"} and min(slipped.values()) > 50
+
+
+def test_misspell_leaves_text_without_a_long_word_alone():
+    assert td.misspell("pork loin; USA 12 kg", random.Random(1)) == "pork loin; USA 12 kg"
