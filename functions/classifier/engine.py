@@ -12,7 +12,7 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from functions.classifier.chinese import FILE_NAME as CHINESE_TABLE
 from functions.classifier.chinese import TraditionalChinese
 from functions.classifier.encoder import OnnxEncoder, Scorer, load_heading_vectors, load_prototypes
 from functions.classifier.lexical import LexicalIndex
+from functions.classifier.quantities import QuantityRule
 from functions.classifier.translate import (
     CHINESE_LEXICON_FILE,
     HAN_RUN,
@@ -203,6 +204,10 @@ class ClassifierEngine:
         self.encoder = OnnxEncoder(folder / "model.int8.onnx", folder / "tokenizer.json", threads=threads)
         self.run_on_words = self._run_on_words() if self.config.get("split_run_on_words", False) else None
         self.hs = _HsInfo()
+        # Quantities that decide subheadings ("1,598 cc", "under 249 g") are compared with the thresholds of the
+        # subheadings' own wording (quantities.py); config ``quantity_penalty`` (0 or absent: off).
+        penalty = float(self.config.get("quantity_penalty", 0.0))
+        self.quantity_rule = QuantityRule([self.hs.description(c) for c in self.labels], penalty) if penalty else None
 
     def _run_on_words(self) -> RunOnWords | None:
         """Words run together are split into the word index's frequent words (textprep.RunOnWords)."""
@@ -237,7 +242,12 @@ class ClassifierEngine:
 
     def scores(self, text: str) -> ScoredText:
         """Final scores of one text before the softmax (normalised here; idempotent on already normalised text)."""
-        text = normalize_query(text)
+        scored = self._scores(normalize_query(text))
+        if self.quantity_rule is None:
+            return scored
+        return replace(scored, scores=self.quantity_rule.adjust(scored.scores, scored.text))
+
+    def _scores(self, text: str) -> ScoredText:
         # Scored in full English words; the response keeps the user's text. Catalogue abbreviations are English ones,
         # so a description read as French, German, Spanish or Dutch is translated instead ("sus" is Spanish for "their").
         # Korean and Chinese goods are put into English too; their character indexes below still read the text itself.
