@@ -61,10 +61,11 @@ class Interval:
     low: float  # base units; -inf when open
     high: float  # +inf when open
 
-    def contains(self, value: float) -> bool:
-        # thresholds are read as inclusive on both sides: "not exceeding 250 g" and "exceeding 250 g" both keep 250 g,
-        # so a quantity on the boundary never counts against either subheading
-        return self.low <= value <= self.high
+
+def _bounds(match: re.Match) -> list[tuple[str, str | None]]:
+    """The (number, unit) pairs a threshold pattern matched, in the order written (the patterns' groups come in pairs)."""
+    groups = match.groups()
+    return [(groups[i], groups[i + 1]) for i in range(0, len(groups), 2) if groups[i]]
 
 
 def intervals_of(description: str) -> list[Interval]:
@@ -73,12 +74,7 @@ def intervals_of(description: str) -> list[Interval]:
     found: list[Interval] = []
     spans: list[tuple[int, int]] = []
     for match in _BETWEEN.finditer(text):
-        groups = match.groups()
-        # the first alternative has two ways to state its lower bound; the second is "40 to 150 g/m2" / "40-150g/m2"
-        low_n, low_u = (groups[0], groups[1]) if groups[0] else (groups[2], groups[3])
-        high_n, high_u = (groups[4], groups[5]) if groups[4] else (groups[8], groups[9])
-        if not groups[4]:
-            low_n, low_u = groups[6], groups[7]
+        (low_n, low_u), (high_n, high_u) = _bounds(match)
         high_unit = _unit(high_u)
         low_unit = _unit(low_u) or high_unit  # "over 1000 but not over 1500cc"
         if high_unit and low_unit and low_unit[0] == high_unit[0]:
@@ -88,16 +84,13 @@ def intervals_of(description: str) -> list[Interval]:
     def free(span: tuple[int, int]) -> bool:
         return all(span[1] <= a or span[0] >= b for a, b in spans)
 
-    for match in _AT_MOST.finditer(text):
-        number, name = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
-        unit = _unit(name)
-        if unit and free(match.span()):
-            found.append(Interval(unit[0], float("-inf"), _number(number) * unit[1]))
-    for match in _AT_LEAST.finditer(text):
-        number, name = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
-        unit = _unit(name)
-        if unit and free(match.span()):
-            found.append(Interval(unit[0], _number(number) * unit[1], float("inf")))
+    for pattern, upper in ((_AT_MOST, True), (_AT_LEAST, False)):
+        for match in pattern.finditer(text):
+            (number, name), = _bounds(match)
+            unit = _unit(name)
+            if unit and free(match.span()):
+                value = _number(number) * unit[1]
+                found.append(Interval(unit[0], float("-inf"), value) if upper else Interval(unit[0], value, float("inf")))
     return found
 
 
@@ -154,6 +147,8 @@ class QuantityRule:
             if dimension not in self.by_dimension:
                 continue
             labels, lows, highs = self.by_dimension[dimension]
+            # bounds count as inside on both sides: "not exceeding 250 g" and "exceeding 250 g" both keep 250 g, so a
+            # quantity on a boundary never counts against either subheading
             v = np.asarray(values)[:, None]
             inside = ((v >= lows[None, :]) & (v <= highs[None, :])).any(axis=0)
             if (~inside).any():

@@ -81,7 +81,9 @@ def test_the_penalty_falls_on_the_subheadings_a_stated_quantity_contradicts():
 def test_a_label_that_states_one_dimension_twice_is_left_alone():
     rule = QuantityRule(["Thing; of an output not exceeding 750W, or of an output exceeding 75kW"], penalty=0.5)
     assert rule.by_dimension == {}
-    assert QuantityRule(["x not exceeding 750W"], penalty=0.0).adjust(np.zeros(1), "2000W") is not None
+    # and a zero penalty changes nothing even where a quantity contradicts the label
+    scores = np.zeros(1)
+    assert QuantityRule(["x not exceeding 750W"], penalty=0.0).adjust(scores, "2000W") is scores
 
 
 def test_the_engine_applies_the_rule_only_when_its_config_sets_a_penalty():
