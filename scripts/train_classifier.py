@@ -40,24 +40,19 @@ sys.path.insert(0, str(REPO))
 from functions.classifier.confidence import fit_temperature  # noqa: E402  (shared with scripts/fit_confidence.py)
 from functions.classifier.textprep import normalize_query  # noqa: E402  (shared with the served path)
 
-from model_card import artifact_files, file_table, sha256  # noqa: E402  (shared with scripts/fit_confidence.py)
+from model_card import artifact_files, file_table  # noqa: E402  (shared with scripts/fit_confidence.py)
 from training_data import (  # noqa: E402  (torch-free half of the training code)
     NAME_SOURCES,
     DeclarationComposer,
     Prefetcher,
     augment,
     catalog_name,
-    commercial_rows,
-    corpus_rows,
-    dedupe,
     load_hs2022,
     misspell,
     noise_field,
     part_number,
-    read_heldout_keys,
     short_heading,
-    source_rows,
-    split_heldout,
+    training_split,
     write_heldout_keys,
 )
 
@@ -279,21 +274,11 @@ def main(argv=None) -> int:
     i4 = torch.tensor([hs4_codes.index(c[:4]) for c in labels])
     i2 = torch.tensor([hs2_codes.index(c[:2]) for c in labels])
 
-    corpus_path = Path(args.corpus)
-    if corpus_path.exists():
-        base = corpus_rows(corpus_path, h6)
-        corpus_src = (f"corpus {corpus_path.relative_to(REPO) if corpus_path.is_relative_to(REPO) else corpus_path}"
-                      f" (sha256 {sha256(corpus_path)[:12]}, English rows)")
-    else:
-        base = source_rows(shared, h6, h4)
-        corpus_src = "nomenclature sources (HS 2022, KR HSK EN, EU CN 2023 EN) read directly"
-    names = commercial_rows(Path(args.names), h6)
-    rows = dedupe(base + names)
-    rng = random.Random(args.seed)
-    rng.shuffle(rows)
     # Held-out split (for temperature, fusion weights and a sanity metric), by whole index entry / tariff line.
-    pinned = read_heldout_keys(Path(args.heldout_keys)) if args.heldout_keys else None
-    held, train = split_heldout(rows, args.holdout, rng, pinned)
+    split = training_split(shared, Path(args.corpus), Path(args.names), h6, h4, args.seed, args.holdout,
+                           Path(args.heldout_keys) if args.heldout_keys else None)
+    held, train, names, rng = split.held, split.train, split.names, split.rng
+    corpus_src = split.source
     if args.write_heldout_keys:
         write_heldout_keys(Path(args.write_heldout_keys), held)
     src_counts = Counter(r["source"] for r in train)

@@ -12,9 +12,13 @@ import random
 import re
 import threading
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 from functions.classifier.textprep import normalize_query
+from model_card import sha256
+
+REPO = Path(__file__).resolve().parents[1]
 
 GENERIC = {"other", "others", "other:", "others:", "n.e.s.", "nes", "기타"}
 
@@ -378,3 +382,36 @@ class Prefetcher:
     def close(self) -> None:
         self._stop.set()
         self._thread.join()
+
+
+@dataclass
+class TrainingSplit:
+    """The rows one training run sees: held-out and training rows, the index rows among them, the run's random
+    generator after the split (training draws from it next), and a line naming where the rows came from."""
+
+    held: list[dict]
+    train: list[dict]
+    names: list[dict]
+    rng: random.Random
+    source: str
+
+
+def training_split(shared: Path, corpus: Path, names_dir: Path, h6: dict[str, str], h4: dict[str, str], seed: int,
+                   holdout: float, heldout_keys: Path | None = None) -> TrainingSplit:
+    """The corpus's English rows (or the nomenclature sources when no corpus was built) and the commercial names index,
+    de-duplicated, shuffled with ``seed`` and split by whole entry (``split_heldout``; ``heldout_keys`` pins an
+    earlier run's held-out entries). Training and ``scripts/refresh_lexical.py`` share it, so both see the same rows."""
+    if corpus.exists():
+        base = corpus_rows(corpus, h6)
+        shown = corpus.relative_to(REPO) if corpus.is_relative_to(REPO) else corpus
+        source = f"corpus {shown} (sha256 {sha256(corpus)[:12]}, English rows)"
+    else:
+        base = source_rows(shared, h6, h4)
+        source = "nomenclature sources (HS 2022, KR HSK EN, EU CN 2023 EN) read directly"
+    names = commercial_rows(names_dir, h6)
+    rows = dedupe(base + names)
+    rng = random.Random(seed)
+    rng.shuffle(rows)
+    pinned = read_heldout_keys(heldout_keys) if heldout_keys else None
+    held, train = split_heldout(rows, holdout, rng, pinned)
+    return TrainingSplit(held, train, names, rng, source)

@@ -179,3 +179,30 @@ def test_misspell_makes_one_slip_in_one_long_word_and_keeps_its_first_letter():
 
 def test_misspell_leaves_text_without_a_long_word_alone():
     assert td.misspell("pork loin; USA 12 kg", random.Random(1)) == "pork loin; USA 12 kg"
+
+
+def test_training_split_keeps_pinned_entries_out_and_is_reproducible(tmp_path):
+    # Given a corpus of tariff texts and an index of trade names for two subheadings
+    h6 = {"851712": "Telephones for cellular networks", "090121": "Coffee, roasted, not decaffeinated"}
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(
+        f'{{"text": "{text}", "hs6": "{code}", "lang": "en", "source": "hs2022"}}\n'
+        for code, text in h6.items()) + '{"text": "Handy", "hs6": "851712", "lang": "de", "source": "eu"}\n', encoding="utf-8")
+    names = tmp_path / "names"
+    names.mkdir()
+    (names / "ch85.csv").write_text("term_en,term_zh_tw,hs6,condition,note\nsmartphone,智慧型手機,851712,,\n"
+                                    "mobile phone,手機,851712,,\nfeature phone,功能手機,851712,,\n", encoding="utf-8")
+    (names / "ch09.csv").write_text("term_en,term_zh_tw,hs6,condition,note\nroasted coffee beans,烘焙咖啡豆,090121,,\n"
+                                    "espresso beans,義式咖啡豆,090121,,\n", encoding="utf-8")
+    keys = tmp_path / "keys.txt.gz"
+    td.write_heldout_keys(keys, [{"text": "mobile phone"}])
+    # When the rows are split with those entries pinned
+    split = td.training_split(tmp_path, corpus, names, h6, {}, seed=13, holdout=0.04, heldout_keys=keys)
+    again = td.training_split(tmp_path, corpus, names, h6, {}, seed=13, holdout=0.04, heldout_keys=keys)
+    # Then the pinned entry is held out and nowhere in training, German rows are not read, and a second call agrees
+    assert [r["text"] for r in split.held] == ["mobile phone"]
+    assert "mobile phone" not in {r["text"] for r in split.train}
+    assert {r["text"] for r in split.train} == {"Telephones for cellular networks", "Coffee, roasted, not decaffeinated",
+                                                 "smartphone", "feature phone", "roasted coffee beans", "espresso beans"}
+    assert [r["text"] for r in again.train] == [r["text"] for r in split.train]
+    assert len(split.names) == 5 and split.source.startswith("corpus ")
