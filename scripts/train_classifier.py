@@ -277,7 +277,7 @@ def main(argv=None) -> int:
     # Held-out split (for temperature, fusion weights and a sanity metric), by whole index entry / tariff line.
     split = training_split(shared, Path(args.corpus), Path(args.names), h6, h4, args.seed, args.holdout,
                            Path(args.heldout_keys) if args.heldout_keys else None)
-    held, train, names, rng = split.held, split.train, split.names, split.rng
+    rows, held, train, names, rng = split.rows, split.held, split.train, split.names, split.rng
     corpus_src = split.source
     if args.write_heldout_keys:
         write_heldout_keys(Path(args.write_heldout_keys), held)

@@ -386,9 +386,11 @@ class Prefetcher:
 
 @dataclass
 class TrainingSplit:
-    """The rows one training run sees: held-out and training rows, the index rows among them, the run's random
-    generator after the split (training draws from it next), and a line naming where the rows came from."""
+    """The rows one training run sees: all of them (de-duplicated, shuffled), the held-out and the training rows, the
+    index rows among them, the run's random generator after the split (training draws from it next), and a line
+    naming where the rows came from."""
 
+    rows: list[dict]
     held: list[dict]
     train: list[dict]
     names: list[dict]
@@ -414,4 +416,4 @@ def training_split(shared: Path, corpus: Path, names_dir: Path, h6: dict[str, st
     rng.shuffle(rows)
     pinned = read_heldout_keys(heldout_keys) if heldout_keys else None
     held, train = split_heldout(rows, holdout, rng, pinned)
-    return TrainingSplit(held, train, names, rng, source)
+    return TrainingSplit(rows, held, train, names, rng, source)

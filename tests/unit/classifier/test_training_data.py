@@ -206,3 +206,4 @@ def test_training_split_keeps_pinned_entries_out_and_is_reproducible(tmp_path):
                                                  "smartphone", "feature phone", "roasted coffee beans", "espresso beans"}
     assert [r["text"] for r in again.train] == [r["text"] for r in split.train]
     assert len(split.names) == 5 and split.source.startswith("corpus ")
+    assert sorted(r["text"] for r in split.rows) == sorted(r["text"] for r in split.held + split.train)
