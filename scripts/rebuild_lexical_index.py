@@ -105,19 +105,14 @@ def main(argv: list[str] | None = None) -> int:
     served = LexicalIndex.load(folder / "lexical.npz")
     found = differences(built, served)
     report = {"terms": len(built.terms), "short_rows": len(built.row_labels), "matches_served": not found, "differences": found}
-    if args.refresh:
-        before = (folder / "lexical.npz").stat().st_size
-        built.save(folder / "lexical.npz")
-        report.update(bytes_before=before, bytes_after=(folder / "lexical.npz").stat().st_size,
-                      model_version=record_refresh(folder, split, args.refresh))
-        print(json.dumps(report))
-        return 0
-    if args.write and not found:
+    if args.refresh or (args.write and not found):
         before = (folder / "lexical.npz").stat().st_size
         built.save(folder / "lexical.npz")
         report.update(bytes_before=before, bytes_after=(folder / "lexical.npz").stat().st_size)
+        if args.refresh:
+            report["model_version"] = record_refresh(folder, split, args.refresh)
     print(json.dumps(report))
-    return 0 if not found else 1
+    return 0 if args.refresh or not found else 1
 
 
 if __name__ == "__main__":
