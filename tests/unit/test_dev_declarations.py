@@ -18,6 +18,15 @@ def _rows() -> list[dict]:
         return [json.loads(line) for line in fh]
 
 
+def _index_terms() -> set[str]:
+    """The English terms of the commercial names index (training texts), case-folded."""
+    terms = set()
+    for path in sorted((DATA / "commercial_names").glob("ch*.csv")):
+        with open(path, encoding="utf-8", newline="") as fh:
+            terms.update(row["term_en"].strip().casefold() for row in csv.DictReader(fh))
+    return terms
+
+
 def test_rows_are_well_formed_with_valid_codes():
     hs = get_nomenclature()
     rows = _rows()
@@ -29,10 +38,7 @@ def test_rows_are_well_formed_with_valid_codes():
 
 
 def test_no_text_is_a_training_term():
-    terms = set()
-    for path in sorted((DATA / "commercial_names").glob("ch*.csv")):
-        with open(path, encoding="utf-8", newline="") as fh:
-            terms.update(row["term_en"].strip().casefold() for row in csv.DictReader(fh))
+    terms = _index_terms()
     assert not [r["text"] for r in _rows() if r["text"].strip().casefold() in terms]
 
 
@@ -41,10 +47,7 @@ def test_marketplace_titles_are_well_formed_and_unseen():
     hs = get_nomenclature()
     with open(DATA / "dev" / "marketplace_titles.jsonl", encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh]
-    terms = set()
-    for path in sorted((DATA / "commercial_names").glob("ch*.csv")):
-        with open(path, encoding="utf-8", newline="") as fh:
-            terms.update(row["term_en"].strip().casefold() for row in csv.DictReader(fh))
+    terms = _index_terms()
     written = {r["text"].casefold() for r in _rows()}
     # Then every row has a text, a reason and a valid HS 2022 subheading, ids and texts are unique,
     # and no text is a training term or a written declaration
