@@ -6,6 +6,9 @@
 Input lines: {"id", "text", "hs6"}. The LAST stdout line is one JSON object with n, hs2@1, hs4@1,
 hs6@1, hs6@3, hs6@5 (percentages) and ece (expected calibration error of the top-1 HS6 probability,
 15 equal-width bins, as a fraction). A text the API would reject (validation_error) counts as a miss.
+The gold code is read as customs files write it: "8517.13", "8517 13", a national line ("8517130000", cut to its six
+digits) or a number that lost its leading zero (20230 for 020230). A line that is not a JSON object with an "hs6" is
+skipped, counted in "skipped" and named on stderr; one bad line never stops the run.
 ``--limit N`` evaluates a deterministic sample of N rows (seeded shuffle) for quick development runs.
 ``--report DIR`` writes accuracy_by_chapter.png, reliability.png and summary.md.
 """
@@ -33,12 +36,38 @@ from functions.classifier.models import ClassifyRequest, RequestError  # noqa: E
 ECE_BINS = 15
 
 
-def load_rows(path: Path, limit: int | None, seed: int) -> list[dict]:
-    with open(path, encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle if line.strip()]
+def gold_code(value: object) -> str:
+    """The digits of a labelled code, as far as HS6 ("8517.13" -> "851713", "8517130000" -> "851713"). An odd
+    number of digits means a leading zero was lost on the way through a spreadsheet or a number type (HS codes have
+    even lengths: 2, 4, 6, 8, 10), so it is put back ("20230" -> "020230"). "" when there are no digits."""
+    digits = "".join(ch for ch in str(value) if ch.isdigit()) if value is not None else ""
+    if len(digits) % 2:
+        digits = "0" + digits
+    return digits[:6]
+
+
+def load_rows(path: Path, limit: int | None, seed: int) -> tuple[list[dict], int]:
+    """The labelled rows of a JSONL file and the number of lines skipped (not a JSON object, or no gold code).
+    utf-8-sig: a byte-order mark, as spreadsheet exports write one, is not part of the first line."""
+    rows, skipped = [], 0
+    with open(path, encoding="utf-8-sig") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                row, reason = None, f"not JSON ({exc.msg})"
+            else:
+                reason = "not a JSON object" if not isinstance(row, dict) else "no code in hs6"
+            if isinstance(row, dict) and len(gold_code(row.get("hs6"))) >= 2:
+                rows.append(row)
+                continue
+            skipped += 1
+            print(f"evaluate: {path.name} line {number} skipped: {reason}", file=sys.stderr)
     if limit and limit < len(rows):
         rows = random.Random(seed).sample(rows, limit)
-    return rows
+    return rows, skipped
 
 
 def expected_calibration_error(conf: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS) -> float:
@@ -61,10 +90,10 @@ def evaluate(engine: ClassifierEngine, rows: list[dict], progress: bool = True) 
     chapters = []
     rejected = 0
     for i, row in enumerate(tqdm(rows, desc="evaluate", disable=not progress, mininterval=5, file=sys.stderr)):
-        gold = str(row["hs6"]).zfill(6)
+        gold = gold_code(row["hs6"])  # 2, 4 or 6 digits: a heading-only label scores on HS4 and HS2 alone
         chapters.append(gold[:2])
         try:
-            request = ClassifyRequest.parse_event({"text": row["text"]})
+            request = ClassifyRequest.parse_event({"text": row.get("text")})
         except RequestError:
             rejected += 1
             continue
@@ -76,7 +105,7 @@ def evaluate(engine: ClassifierEngine, rows: list[dict], progress: bool = True) 
         hits["hs6@1"] += top[0] == gold
         hits["hs6@3"] += gold in top[:3]
         hits["hs6@5"] += gold in top[:5]
-        hits["hs4@1"] += engine.hs4_codes[int(p4.argmax())] == gold[:4]
+        hits["hs4@1"] += len(gold) >= 4 and engine.hs4_codes[int(p4.argmax())] == gold[:4]
         hits["hs2@1"] += engine.hs2_codes[int(p2.argmax())] == gold[:2]
         conf[i] = float(pred.probs[order[0]])
         correct[i] = top[0] == gold
@@ -169,14 +198,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     path = Path(args.input)
-    rows = load_rows(path, args.limit, args.seed)
+    rows, skipped = load_rows(path, args.limit, args.seed)
     engine = ClassifierEngine(args.model_dir)
     start = time.perf_counter()
     result = evaluate(engine, rows, progress=not args.quiet)
     seconds = time.perf_counter() - start
     if args.report:
         write_report(Path(args.report), path.name, result, engine, seconds)
-    metrics = {**result["metrics"], "model_version": engine.model_version, "input": path.name, "seconds": round(seconds, 1)}
+    metrics = {**result["metrics"], "skipped": skipped, "model_version": engine.model_version, "input": path.name, "seconds": round(seconds, 1)}
     print(json.dumps(metrics))
     return 0
 

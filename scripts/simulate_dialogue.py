@@ -2,7 +2,8 @@
 
     python scripts/simulate_dialogue.py --input FILE.jsonl [--limit N]
 
-Each line is {"id", "text", "hs6"}. The session starts exactly as the API starts one (the served classifier's
+Each line is {"id", "text", "hs6"}, read as scripts/evaluate.py reads it (gold codes as customs files write them, unreadable
+lines skipped and named; a text the API would reject counts as a miss). The session starts exactly as the API starts one (the served classifier's
 top candidates → the dialogue engine); the simulated user answers each question from the gold code: the option
 whose code the gold code falls under, "none of these" when none does, and "not sure" where the gold code does not
 decide the question (e.g. a material its wording does not name, or the national line). Prints HS6 accuracy
@@ -13,16 +14,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import time
 from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "layers" / "shared" / "python"), str(Path(__file__).resolve().parents[1])]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tqdm import tqdm  # noqa: E402
 
 from customs.hs import get_nomenclature  # noqa: E402
+from evaluate import gold_code, load_rows  # noqa: E402
+from functions.classifier.models import ClassifyRequest, RequestError  # noqa: E402
 from functions.tariff_api.chalicelib.dialogue import ATTRIBUTES, NONE_OF_THESE, NOT_SURE, DialogueEngine, attribute_value  # noqa: E402
 from functions.tariff_api.chalicelib.guided import PRIOR_CANDIDATES  # noqa: E402
 from functions.tariff_api.chalicelib.lookup import line_dict, schedule  # noqa: E402
@@ -57,9 +60,7 @@ def main() -> int:
 
     from functions.classifier.engine import get_engine
 
-    rows = [json.loads(line) for line in args.input.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if args.limit and args.limit < len(rows):
-        rows = random.Random(args.seed).sample(rows, args.limit)
+    rows, skipped = load_rows(args.input, args.limit, args.seed)
     classifier = get_engine()
     hs = get_nomenclature()
     engine = DialogueEngine(hs, lambda hs6: [line_dict(line) for line in schedule().lines_under(hs6)])
@@ -67,11 +68,17 @@ def main() -> int:
     correct = {n: 0 for n in CHECKPOINTS}
     correct_final = 0
     questions_total = 0
+    rejected = 0
     started = time.perf_counter()
     for row in tqdm(rows, desc="dialogues", unit="row"):
-        gold = str(row["hs6"]).zfill(6)
-        candidates = classifier.classify([row["text"]], top_k=PRIOR_CANDIDATES)["results"][0]["candidates"]
-        state = engine.start(row["text"], candidates)
+        gold = gold_code(row["hs6"])
+        try:
+            text = ClassifyRequest.parse_event({"text": row.get("text")}).texts[0]
+        except RequestError:
+            rejected += 1
+            continue
+        candidates = classifier.classify([text], top_k=PRIOR_CANDIDATES)["results"][0]["candidates"]
+        state = engine.start(text, candidates)
         best_after = [engine.best(state)[0]]
         while state["status"] == "asking":
             question = state["question"]
@@ -81,12 +88,14 @@ def main() -> int:
             correct[n] += best_after[min(n, len(best_after) - 1)] == gold
         correct_final += best_after[-1] == gold
         questions_total += len(state["history"])
-    n = len(rows)
+    n = max(len(rows), 1)
     summary = {
-        "n": n,
+        "n": len(rows),
         **{f"acc_q{k}": round(100.0 * correct[k] / n, 2) for k in CHECKPOINTS},
         "acc_final": round(100.0 * correct_final / n, 2),
-        "mean_questions": round(questions_total / n, 3),
+        "mean_questions": round(questions_total / max(n - rejected, 1), 3),
+        "rejected": rejected,
+        "skipped": skipped,
         "seconds": round(time.perf_counter() - started, 1),
     }
     for key in ("acc_q0", "acc_q1", "acc_q2", "acc_q3", "acc_final"):
