@@ -47,6 +47,7 @@ from training_data import (  # noqa: E402  (torch-free half of the training code
     Prefetcher,
     augment,
     catalog_name,
+    glue_words,
     load_hs2022,
     misspell,
     noise_field,
@@ -73,6 +74,14 @@ class Encoder(torch.nn.Module):
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-6)
         return F.normalize(pooled, dim=-1)
+
+
+def view_consistency(views: torch.Tensor, anchors: torch.Tensor) -> torch.Tensor:
+    """Mean of 1 - cosine between each row's training view and its clean text: 0 when the encoder reads past the noise
+    (brand, model, origin fields, catalogue order, a slip, run-together words) and lands where the clean text does.
+    The classification loss only asks the noisy view to land near its label; this asks it to land where the clean
+    text lands, which is what a declaration's noise should not change."""
+    return (1.0 - (F.normalize(views, dim=-1) * F.normalize(anchors, dim=-1)).sum(-1)).mean()
 
 
 def batched(seq, size):
@@ -217,6 +226,12 @@ def main(argv=None) -> int:
                     help="share of training texts replaced by a synthetic declaration of the same label (DeclarationComposer)")
     ap.add_argument("--typos", type=float, default=0.0,
                     help="share of training texts given one typing slip (training_data.misspell; 0 keeps the seeded order of earlier runs)")
+    ap.add_argument("--glue", type=float, default=0.0,
+                    help="share of training texts with two neighbouring words run together (training_data.glue_words)")
+    ap.add_argument("--consistency", type=float, default=0.0,
+                    help="weight of a view-consistency term: 1 - cosine between the embedding of a row's training view "
+                         "(declaration noise, catalogue style, slips, run-together words) and that of its own clean text, "
+                         "the clean one held fixed (no gradient); 0 trains exactly as before")
     ap.add_argument("--catalog", type=float, default=0.1,
                     help="share of trade-name training texts rewritten catalogue-style, head noun first (\"SEAL-OIL\")")
     ap.add_argument("--lexical", action=argparse.BooleanOptionalAction, default=True,
@@ -350,9 +365,10 @@ def main(argv=None) -> int:
         print(f"[data] composer: tariff texts for {len(composer.tariff)} labels, trade names for {len(composer.terms)} labels", flush=True)
         encoder.train()
         bar = tqdm(range(args.steps), desc="train", mininterval=5)
-        ema = None
+        ema = drift_ema = None
         aug_rng = random.Random(args.seed + 1)
         typo_rng = random.Random(args.seed + 3)  # its own generator, so that --typos 0 draws exactly as before
+        glue_rng = random.Random(args.seed + 4)  # the same for --glue
 
         def training_batches():
             """(HS6 label ids, tokenized texts) of each step, in the order the seeded samplers give them."""
@@ -378,8 +394,13 @@ def main(argv=None) -> int:
                         texts.append(train_texts[i])
                     if args.typos and typo_rng.random() < args.typos:
                         texts[-1] = misspell(texts[-1], typo_rng)
-                yield (torch.tensor([lab_idx[train[i]["hs6"]] for i in idx]),
-                       tokenizer(texts, padding=True, truncation=True, max_length=args.train_max_len, return_tensors="pt"))
+                    if args.glue and glue_rng.random() < args.glue:
+                        texts[-1] = glue_words(texts[-1], glue_rng)
+                views = tokenizer(texts, padding=True, truncation=True, max_length=args.train_max_len, return_tensors="pt")
+                changed = [k for k, i in enumerate(idx) if texts[k] != train_texts[i]]
+                clean = (tokenizer([train_texts[idx[k]] for k in changed], padding=True, truncation=True,
+                                   max_length=args.train_max_len, return_tensors="pt") if args.consistency and changed else None)
+                yield torch.tensor([lab_idx[train[i]["hs6"]] for i in idx]), views, torch.tensor(changed, dtype=torch.long), clean
 
         # The next batches are made in a thread while the device computes this one (the text synthesis and the tokenizer
         # would otherwise leave a GPU idle for part of every step); one thread keeps the seeded order.
@@ -391,22 +412,29 @@ def main(argv=None) -> int:
                 print(f"[train] time budget reached after {step} steps", flush=True)
                 break
             steps_done = step + 1
-            y6, b = next(batches)
+            y6, b, changed, clean = next(batches)
             y6 = y6.to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
                 q = encoder(b["input_ids"].to(device), b["attention_mask"].to(device))
+                if clean is not None:
+                    with torch.no_grad():  # the clean text is the anchor the noisy view is pulled to, not pulled itself
+                        anchor = encoder(clean["input_ids"].to(device), clean["attention_mask"].to(device))
             q = q.float()
             l6 = args.scale * q @ F.normalize(W6, dim=-1).T
             l4 = args.scale * q @ F.normalize(W4, dim=-1).T
             l2 = args.scale * q @ F.normalize(W2, dim=-1).T
             loss = F.cross_entropy(l6, y6, label_smoothing=0.05) + args.heading_loss * F.cross_entropy(l4, i4[y6]) + 0.25 * F.cross_entropy(l2, i2[y6])
+            if clean is not None:
+                drift = view_consistency(q[changed.to(device)], anchor.float())
+                loss = loss + args.consistency * drift
+                drift_ema = drift.item() if drift_ema is None else 0.98 * drift_ema + 0.02 * drift.item()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(enc_params + ([word_embeddings] if args.train_embeddings else []), 1.0)
             opt.step()
             sched.step()
             ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
-            bar.set_postfix(loss=f"{ema:.3f}", refresh=False)
+            bar.set_postfix(loss=f"{ema:.3f}", **({"drift": f"{drift_ema:.3f}"} if drift_ema is not None else {}), refresh=False)
             if step % max(100, args.steps // 20) == 99:  # periodic checkpoint (a killed run can still be exported)
                 ckpt.parent.mkdir(parents=True, exist_ok=True)
                 torch.save({"encoder": encoder.state_dict(), "W6": W6.detach(), "W4": W4.detach(), "W2": W2.detach(), "steps": steps_done}, ckpt)

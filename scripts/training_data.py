@@ -226,6 +226,21 @@ def misspell(text: str, rng: random.Random) -> str:
     return text[: match.start()] + word + text[match.end() :]
 
 
+_GLUE_SPACE = re.compile(r"\b[A-Za-z]{3,}( )(?=[A-Za-z]{3,}\b)")  # the space only, so neighbouring pairs overlap
+
+
+def glue_words(text: str, rng: random.Random) -> str:
+    """``text`` with the space between two neighbouring words of 3+ letters dropped ("pork meat frozen" -> "pork
+    meatfrozen"), as declarations typed into fixed-width fields or pasted from PDFs run words together. The text as it
+    is when no two such words stand side by side. Serving splits run-on words it can read (textprep.RunOnWords); this
+    teaches the encoder to read the ones it cannot."""
+    spaces = [match.start(1) for match in _GLUE_SPACE.finditer(text)]
+    if not spaces:
+        return text
+    at = rng.choice(spaces)
+    return text[:at] + text[at + 1 :]
+
+
 NAME_SOURCES = {"commercial-names", "commercial_index"}
 _TARIFF_SOURCES = {"hs2022", "kr_hsk", "kr-hsk", "eu_cn2023", "eu-cn2023", "us_hts2017", "eu_taric2025", "eu-taric2025"}
 

@@ -181,6 +181,22 @@ def test_misspell_leaves_text_without_a_long_word_alone():
     assert td.misspell("pork loin; USA 12 kg", random.Random(1)) == "pork loin; USA 12 kg"
 
 
+def test_glue_words_runs_two_neighbouring_words_together_and_loses_no_letter():
+    text = "Pork meat frozen; 20 kg; USA"
+    glued = Counter()
+    for seed in range(200):
+        out = td.glue_words(text, random.Random(seed))
+        # Then exactly one space between two words of 3+ letters is gone and nothing else changed
+        assert out.replace(" ", "") == text.replace(" ", "") and out.count(" ") == text.count(" ") - 1
+        glued[next(w for w in out.replace(";", " ").split() if w not in text.replace(";", " ").split())] += 1
+    # and both pairs of the goods field are chosen; "20 kg" and "kg; USA" never are
+    assert set(glued) == {"Porkmeat", "meatfrozen"}
+
+
+def test_glue_words_leaves_text_without_two_long_neighbours_alone():
+    assert td.glue_words("TV; 4K; LG", random.Random(3)) == "TV; 4K; LG"
+
+
 def test_training_split_keeps_pinned_entries_out_and_is_reproducible(tmp_path):
     # Given a corpus of tariff texts and an index of trade names for two subheadings
     h6 = {"851712": "Telephones for cellular networks", "090121": "Coffee, roasted, not decaffeinated"}
