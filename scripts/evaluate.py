@@ -40,6 +40,8 @@ def gold_code(value: object) -> str:
     """The digits of a labelled code, as far as HS6 ("8517.13" -> "851713", "8517130000" -> "851713"). An odd
     number of digits means a leading zero was lost on the way through a spreadsheet or a number type (HS codes have
     even lengths: 2, 4, 6, 8, 10), so it is put back ("20230" -> "020230"). "" when there are no digits."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 851713.0 from a spreadsheet's number column
     digits = "".join(ch for ch in str(value) if ch.isdigit()) if value is not None else ""
     if len(digits) % 2:
         digits = "0" + digits
