@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "layers" / "shared" / "python"), str(Path(__file__).resolve().parents[1])]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tqdm import tqdm  # noqa: E402
 

@@ -371,7 +371,9 @@ def main(argv=None) -> int:
         glue_rng = random.Random(args.seed + 4)  # the same for --glue
 
         def training_batches():
-            """(HS6 label ids, tokenized texts) of each step, in the order the seeded samplers give them."""
+            """Per step, in the order the seeded samplers give them: the HS6 label ids, the tokenized training views, the
+            batch positions whose view differs from the row's clean text, and (with --consistency) those clean texts
+            tokenized."""
             pending: list[np.ndarray] = []
             while True:
                 if not pending:  # length-bucketed batches: draw 8 batches at once, group similar lengths
