@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Training on a lent GPU machine (PyTorch there; no base model, shared data or corpus): two runs of the same
 # recipe side by side on the one GPU, from the pack of scripts/pack_device_training.py; the one with the
-# better held-out HS6@1 (mean of plain and catalogue-style held-out names) comes back in $OUT as fp16 shards.
+# better held-out HS6@1 (mean of the plain, catalogue-style and slip views of the held-out names) comes back in $OUT as fp16 shards.
 # Usage (device): bash scripts/device_train.sh MINUTES [train_classifier.py options for both runs]   (carry build/device_pack)
 #   e.g. `--heldout-keys data/splits/run_a_heldout_keys.txt.gz` keeps run A's held-out entries out of training, which a
 #   warm start from run A needs (its checkpoint must travel too: fp16 it is ~40 MB, over what fits beside the 34 MB
@@ -41,7 +41,7 @@ for run in ("a", "b"):
     lines = [l for l in (out / f"run_{run}.log").read_text().splitlines() if l.startswith('{"heldout"')]
     if lines:
         h = json.loads(lines[-1])["heldout"]
-        scores[run] = (h["plain"] + h["catalog"]) / 2
+        scores[run] = sum(h.values()) / len(h)  # plain, catalogue style and the slip view alike
 print("scores", scores)
 if not scores:
     raise SystemExit("no run finished")

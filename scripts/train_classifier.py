@@ -454,8 +454,12 @@ def main(argv=None) -> int:
     if args.train_only:
         w6_np = F.normalize(W6.detach(), dim=-1).float().cpu().numpy()
         cat_rng = random.Random(args.seed + 5)
+        slip_rng = random.Random(args.seed + 6)
+        # "slip": each held-out text with one typing slip and one pair of words run together, the declaration noise
+        # that --typos / --glue teach; a run that only fits clean names should not win the device round on them
         views = {"plain": held, "catalog": [{**r, "text": c} for r in held if r["source"] in NAME_SOURCES
-                                             and (c := catalog_name(normalize_query(r["text"]), cat_rng))]}
+                                             and (c := catalog_name(normalize_query(r["text"]), cat_rng))],
+                 "slip": [{**r, "text": glue_words(misspell(normalize_query(r["text"]), slip_rng), slip_rng)} for r in held]}
         scores = {}
         for name, subset in views.items():
             emb = encode_torch(encoder, tokenizer, [normalize_query(r["text"]) for r in subset], desc=f"held-out {name}", device=device)
