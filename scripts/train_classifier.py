@@ -201,18 +201,22 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-# --------------------------------------------------------------------------------------------- main
 def parse_chapter_weights(spec: str) -> dict[str, float]:
-    """'84=2,85=1.5' -> {'84': 2.0, '85': 1.5}; chapters are two digits."""
+    """argparse type of --chapter-weights: '84=2,85=1.5' -> {'84': 2.0, '85': 1.5}; chapters are two digits."""
     weights: dict[str, float] = {}
     for part in filter(None, (p.strip() for p in spec.split(","))):
-        chapter, _, value = part.partition("=")
-        if not (len(chapter.strip()) == 2 and chapter.strip().isdigit()) or float(value) <= 0:
-            raise SystemExit(f"--chapter-weights: '{part}' is not CHAPTER=WEIGHT (two digits, a positive number)")
-        weights[chapter.strip()] = float(value)
+        chapter, _, value = (x.strip() for x in part.partition("="))
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = 0.0
+        if not (len(chapter) == 2 and chapter.isdigit()) or weight <= 0:
+            raise argparse.ArgumentTypeError(f"'{part}' is not CHAPTER=WEIGHT (two digits, a positive number)")
+        weights[chapter] = weight
     return weights
 
 
+# --------------------------------------------------------------------------------------------- main
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared-data", default=os.environ.get("CUSTOMS_SHARED_DATA", str(REPO.parent / "shared" / "data")))
@@ -231,7 +235,7 @@ def main(argv=None) -> int:
     ap.add_argument("--heading-loss", type=float, default=0.5,
                     help="weight of the HS4 (heading) cross-entropy beside the HS6 one (the heading head is also served)")
     ap.add_argument("--names-weight", type=float, default=2.0, help="sampling weight of commercial names rows")
-    ap.add_argument("--chapter-weights", default="",
+    ap.add_argument("--chapter-weights", type=parse_chapter_weights, default="",
                     help="extra sampling weight by the label's chapter, e.g. '84=2,85=2' (a continuation that should see a "
                          "new index wave of those chapters more often); empty keeps the sampling of earlier runs")
     ap.add_argument("--holdout", type=float, default=0.04)
@@ -353,9 +357,8 @@ def main(argv=None) -> int:
     n_tokens = [len(ids) for ids in tokenizer(train_texts, add_special_tokens=True, truncation=True, max_length=args.train_max_len)["input_ids"]]
     print(f"[data] tokens per training text: mean {np.mean(n_tokens):.1f}, p90 {np.percentile(n_tokens, 90):.0f}", flush=True)
     weights = np.array([args.names_weight if r["source"] == "commercial-names" else 1.0 for r in train])
-    chapter_weight = parse_chapter_weights(args.chapter_weights)
-    if chapter_weight:
-        weights *= np.array([chapter_weight.get(r["hs6"][:2], 1.0) for r in train])
+    if args.chapter_weights:
+        weights *= np.array([args.chapter_weights.get(r["hs6"][:2], 1.0) for r in train])
     weights /= weights.sum()
     sampler = np.random.default_rng(args.seed)
     ckpt = Path(args.checkpoint)
