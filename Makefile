@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export AWS_DEFAULT_REGION ?= us-east-1
 
 
-.PHONY: train train-staged pack-device pack-device-served export-device train-continue fit-confidence cjk-index korean-index eu-lexicon finish-export evaluate-classifier bench-classifier
+.PHONY: ngram train train-staged pack-device pack-device-served export-device train-continue fit-confidence cjk-index korean-index eu-lexicon finish-export evaluate-classifier bench-classifier
 .PHONY: venv run test test-unit test-integration test-infra test-e2e synth lint-cfn token package-layer corpus clean
 
 venv: $(STAMP)
@@ -114,6 +114,13 @@ train-continue: $(TRAIN_STAMP)
 	$(TRAIN_VENV)/bin/python scripts/train_classifier.py --init-from $(CONTINUE_FROM) --base-dir $(PACK)/base --batch 64 \
 		--lr 2e-5 --head-lr 5e-4 --train-max-len 48 --steps 20000 --max-minutes $(CONTINUE_MINUTES) \
 		--heldout-keys data/splits/run_a_heldout_keys.txt.gz --checkpoint build/classifier/$(notdir $(CONTINUE_OUT)).pt --out $(CONTINUE_OUT)
+
+# The bag-of-words model beside the encoder (round 16, docs/model.md): trained on the CPU in about 10 minutes on the export's
+# own rows, its weight fitted on the held-out rows; the word index's short-row postings make room for it. Then
+# make fit-confidence MODEL_DIR=... Not served yet: without the short rows the slip view loses (docs/model.md, round 16).
+ngram: venv $(TRAIN_STAMP)
+	$(TRAIN_VENV)/bin/python scripts/train_ngram.py train --model-dir $(MODEL_DIR) --heldout-keys data/splits/run_a_heldout_keys.txt.gz --drop-short-rows
+	$(PY) scripts/train_ngram.py fit --model-dir $(MODEL_DIR) --heldout-keys data/splits/run_a_heldout_keys.txt.gz
 
 # After every export (make finish-export): refit the softmax temperature on the written declarations and harder views of them (the
 # held-out rows the export calibrates on are easier than real declarations; docs/model.md, Calibration).

@@ -24,6 +24,8 @@ from functions.classifier.chinese import FILE_NAME as CHINESE_TABLE
 from functions.classifier.chinese import TraditionalChinese
 from functions.classifier.encoder import OnnxEncoder, Scorer, load_heading_vectors, load_prototypes
 from functions.classifier.lexical import LexicalIndex
+from functions.classifier.ngram import FILE_NAME as NGRAM_FILE
+from functions.classifier.ngram import NgramClassifier
 from functions.classifier.quantities import QuantityRule
 from functions.classifier.translate import (
     CHINESE_LEXICON_FILE,
@@ -180,6 +182,11 @@ class ClassifierEngine:
         self.lexical_first_field = bool(self.config.get("lexical_first_field", False))
         lexical_path = folder / "lexical.npz"
         self.lexical = LexicalIndex.load(lexical_path) if lexical_path.exists() and self.scorer.lexical_weight else None
+        # since -ng (round 16): a bag-of-words classifier's log-probabilities are added on the English path
+        # (functions/classifier/ngram.py, scripts/train_ngram.py); config ``ngram_weight`` (0 or absent: off).
+        ngram_path = folder / NGRAM_FILE
+        self.ngram_weight = float(self.config.get("ngram_weight", 0.0))
+        self.ngram = NgramClassifier.load(ngram_path) if ngram_path.exists() and self.ngram_weight else None
         # Chinese text: the English encoder cannot read it, so a character-pair index of the Traditional Chinese trade
         # names carries it, with its own weight and temperature, after Simplified -> Traditional (scripts/build_cjk_index.py).
         cjk_path = folder / "lexical_cjk.npz"
@@ -274,6 +281,9 @@ class ClassifierEngine:
         lexical = self.lexical.scores(readable) if self.lexical is not None else None
         segment_lexical = self.lexical.scores(segment) if segment and lexical is not None and self.lexical_first_field else None
         scores = self.scorer.combine(fused, segment_fused, lexical, segment_lexical)
+        if self.ngram is not None and not (korean or chinese):
+            # Korean and Chinese text keep the weights and temperatures fitted for them without it (build_*_index.py).
+            scores = scores + self.ngram_weight * self.ngram.log_probs(readable)
         # what the user may see of how the text was read: a translation, a word put into English, an abbreviation written out
         read_as = readable if readable.casefold() != text.casefold() else ""
         if korean or chinese:
