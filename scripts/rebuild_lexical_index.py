@@ -38,7 +38,7 @@ for extra in (REPO, REPO / "layers" / "shared" / "python", REPO / "scripts"):
 
 from functions.classifier.lexical import LexicalIndex  # noqa: E402
 from model_card import rewrite_card  # noqa: E402
-from training_data import TrainingSplit, load_hs2022, training_split  # noqa: E402
+from training_data import TrainingSplit, add_export_split_arguments, load_hs2022, training_split  # noqa: E402
 
 CODE_STEP = 1 / 255
 
@@ -88,12 +88,7 @@ def differences(built: LexicalIndex, served: LexicalIndex) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model-dir", default=str(REPO / "model_artifacts" / "classifier"))
-    ap.add_argument("--shared-data", default=str(REPO.parent / "shared" / "data"))
-    ap.add_argument("--corpus", default=str(REPO / "build" / "corpus" / "corpus.jsonl"), help="make corpus writes it")
-    ap.add_argument("--names", default=str(REPO / "data" / "commercial_names"))
-    ap.add_argument("--heldout-keys", default="", help="the export's pinned held-out entries (--heldout-keys of the export)")
-    ap.add_argument("--seed", type=int, default=None, help="the export's seed (default: config.json's)")
-    ap.add_argument("--holdout", type=float, default=0.04)
+    add_export_split_arguments(ap)
     ap.add_argument("--write", action="store_true", help="replace lexical.npz when the rebuilt index matches")
     ap.add_argument("--refresh", default="", metavar="SUFFIX",
                     help="rebuild from the index as it is now and write it, whatever changed; SUFFIX is added to the model version")

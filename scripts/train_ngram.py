@@ -48,6 +48,7 @@ from functions.classifier.ngram import FILE_NAME, NgramClassifier, feature_rows,
 from training_data import (  # noqa: E402
     NAME_SOURCES,
     DeclarationComposer,
+    add_export_split_arguments,
     augment,
     catalog_name,
     glue_words,
@@ -64,17 +65,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("stage", choices=("train", "fit"), help="train: the model (torch, .venv-train); fit: its weight (the engine, .venv)")
     ap.add_argument("--model-dir", default=str(REPO / "model_artifacts" / "classifier"), help="an exported model folder")
-    ap.add_argument("--shared-data", default=str(REPO.parent / "shared" / "data"))
-    ap.add_argument("--corpus", default=str(REPO / "build" / "corpus" / "corpus.jsonl"), help="make corpus writes it")
-    ap.add_argument("--names", default=str(REPO / "data" / "commercial_names"))
-    ap.add_argument("--heldout-keys", default="", help="the export's pinned held-out entries (--heldout-keys of the export)")
-    ap.add_argument("--seed", type=int, default=None, help="the export's seed (default: config.json's)")
-    ap.add_argument("--holdout", type=float, default=0.04)
+    add_export_split_arguments(ap)
     ap.add_argument("--min-count", type=int, default=5, help="a word or word pair seen fewer times in the training texts is left out")
     ap.add_argument("--dim", type=int, default=48)
     ap.add_argument("--epochs", type=int, default=15)
     ap.add_argument("--batch", type=int, default=512)
-    ap.add_argument("--lr", type=float, default=0.02, help="bucket vectors (SparseAdam); the output layer gets a quarter")
+    ap.add_argument("--lr", type=float, default=0.02, help="word vectors (SparseAdam); the output layer gets a quarter")
     ap.add_argument("--drop-short-rows", action="store_true", help="re-save lexical.npz without its short-row postings")
     ap.add_argument("--suffix", default="ng", help="appended to the model version")
     ap.add_argument("--threads", type=int, default=2)

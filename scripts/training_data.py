@@ -432,3 +432,14 @@ def training_split(shared: Path, corpus: Path, names_dir: Path, h6: dict[str, st
     pinned = read_heldout_keys(heldout_keys) if heldout_keys else None
     held, train = split_heldout(rows, holdout, rng, pinned)
     return TrainingSplit(rows, held, train, names, rng, source)
+
+
+def add_export_split_arguments(ap, repo: Path = REPO) -> None:
+    """The options that gather an export's rows again (``training_split``): the sources, the export's pinned held-out
+    entries and its seed. Scripts that work on an exported model's rows share them, so their defaults cannot drift."""
+    ap.add_argument("--shared-data", default=str(repo.parent / "shared" / "data"))
+    ap.add_argument("--corpus", default=str(repo / "build" / "corpus" / "corpus.jsonl"), help="make corpus writes it")
+    ap.add_argument("--names", default=str(repo / "data" / "commercial_names"))
+    ap.add_argument("--heldout-keys", default="", help="the export's pinned held-out entries (--heldout-keys of the export)")
+    ap.add_argument("--seed", type=int, default=None, help="the export's seed (default: config.json's)")
+    ap.add_argument("--holdout", type=float, default=0.04)
