@@ -117,9 +117,11 @@ train-continue: $(TRAIN_STAMP)
 
 # The bag-of-words model beside the encoder (round 16, docs/model.md): trained on the CPU in about 10 minutes on the export's
 # own rows, its weight fitted on the held-out rows; the word index's short-row postings make room for it. Then
-# make fit-confidence MODEL_DIR=... Not served yet: without the short rows the slip view loses (docs/model.md, round 16).
+# make fit-confidence MODEL_DIR=... Served beside the FULL word index: without --drop-short-rows, after
+# scripts/quantize_word_embeddings.py made room (docs/model.md, round 16).
+NGRAM_FLAGS ?=
 ngram: venv $(TRAIN_STAMP)
-	$(TRAIN_VENV)/bin/python scripts/train_ngram.py train --model-dir $(MODEL_DIR) --heldout-keys data/splits/run_a_heldout_keys.txt.gz --drop-short-rows
+	$(TRAIN_VENV)/bin/python scripts/train_ngram.py train --model-dir $(MODEL_DIR) --heldout-keys data/splits/run_a_heldout_keys.txt.gz $(NGRAM_FLAGS)
 	$(PY) scripts/train_ngram.py fit --model-dir $(MODEL_DIR) --heldout-keys data/splits/run_a_heldout_keys.txt.gz
 
 # After every export (make finish-export): refit the softmax temperature on the written declarations and harder views of them (the
