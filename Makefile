@@ -116,9 +116,9 @@ train-continue: $(TRAIN_STAMP)
 		--heldout-keys data/splits/run_a_heldout_keys.txt.gz --checkpoint build/classifier/$(notdir $(CONTINUE_OUT)).pt --out $(CONTINUE_OUT)
 
 # The bag-of-words model beside the encoder (round 16, docs/model.md): trained on the CPU in about 10 minutes on the export's
-# own rows, its weight fitted on the held-out rows; the word index's short-row postings make room for it. Then
-# make fit-confidence MODEL_DIR=... Served beside the FULL word index: without --drop-short-rows, after
-# scripts/quantize_word_embeddings.py made room (docs/model.md, round 16).
+# own rows, its weight fitted on the held-out rows; then make fit-confidence MODEL_DIR=... Served beside the full word
+# index, with room made by scripts/quantize_word_embeddings.py; NGRAM_FLAGS=--drop-short-rows makes room in the word
+# index instead, at a cost on the slip view (docs/model.md, round 16).
 NGRAM_FLAGS ?=
 ngram: venv $(TRAIN_STAMP)
 	$(TRAIN_VENV)/bin/python scripts/train_ngram.py train --model-dir $(MODEL_DIR) --heldout-keys data/splits/run_a_heldout_keys.txt.gz $(NGRAM_FLAGS)

@@ -16,9 +16,16 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from functions.classifier.ngram import pack4  # noqa: E402  (the same nibble order the bag-of-words model stores)
 
 TABLE = "backbone.embeddings.word_embeddings.weight"
 MODEL = "model.int8.onnx"
@@ -31,8 +38,8 @@ def quantize_rows_4bit(table: np.ndarray, block: int) -> tuple[np.ndarray, np.nd
         raise ValueError(f"block {block} must be even and divide the row width {width}")
     blocks = table.reshape(rows, width // block, block)
     scales = np.abs(blocks).max(2) / 7.0 + 1e-12
-    codes = (np.clip(np.round(blocks / scales[..., None]), -7, 7).astype(np.int16) + 8).astype(np.uint8).reshape(rows, width)
-    return codes[:, 0::2] | (codes[:, 1::2] << 4), scales.astype(np.float32)
+    codes = np.clip(np.round(blocks / scales[..., None]), -7, 7).astype(np.int8).reshape(rows, width)
+    return pack4(codes), scales.astype(np.float32)
 
 
 def rewrite(model, block: int):

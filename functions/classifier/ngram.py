@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from functions.classifier.encoder import quantize_rows
 from functions.classifier.textprep import expand_abbreviations, normalize_query
 
 FILE_NAME = "ngram.npz"
@@ -41,12 +42,6 @@ def features(text: str) -> list[str]:
 def feature_rows(text: str, vocab: dict[str, int]) -> list[int]:
     """The rows of the text's known features (none: the model answers with its prior)."""
     return [vocab[f] for f in features(text) if f in vocab]
-
-
-def quantize(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Symmetric int8 per row, with float16 scales (the table is the model's bulk; 8 bits keep its top-1)."""
-    scales = np.maximum(np.abs(matrix).max(1), 1e-8) / 127.0
-    return np.clip(np.round(matrix / scales[:, None]), -127, 127).astype(np.int8), scales.astype(np.float16)
 
 
 def quantize4(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -84,8 +79,8 @@ class NgramClassifier:
     @classmethod
     def from_float(cls, vocab: list[str], table: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> "NgramClassifier":
         t, ts = quantize4(np.asarray(table, dtype=np.float32))
-        w, ws = quantize(np.asarray(weights, dtype=np.float32))
-        return cls(vocab, t, ts, w, ws, bias)
+        w, ws = quantize_rows(np.asarray(weights, dtype=np.float32))
+        return cls(vocab, t, ts, w, ws.astype(np.float16), bias)  # the scales as stored
 
     def hidden(self, text: str) -> np.ndarray:
         rows = feature_rows(text, self.vocab)
@@ -101,10 +96,10 @@ class NgramClassifier:
 
     def save(self, folder: str | Path) -> Path:
         path = Path(folder) / FILE_NAME
-        weights, weight_scales = quantize(self.weights)
+        weights, weight_scales = quantize_rows(self.weights)
         vocab = np.frombuffer("\n".join(self.terms).encode("utf-8"), dtype=np.uint8)
         np.savez_compressed(path, vocab_utf8=vocab, table4=pack4(self.table), table_scales=self.table_scales.astype(np.float16),
-                            weights=weights, weight_scales=weight_scales, bias=self.bias.astype(np.float16))
+                            weights=weights, weight_scales=weight_scales.astype(np.float16), bias=self.bias.astype(np.float16))
         return path
 
     @classmethod

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from functions.classifier.engine import DEFAULT_MODEL_DIR, ClassifierEngine
-from functions.classifier.ngram import FILE_NAME, NgramClassifier, feature_rows, features, pack4, quantize, quantize4, unpack4, words
+from functions.classifier.encoder import quantize_rows as quantize
+from functions.classifier.ngram import FILE_NAME, NgramClassifier, feature_rows, features, pack4, quantize4, unpack4, words
 
 
 def test_words_are_lower_cased_with_abbreviations_written_out_and_long_numbers_dropped():
